@@ -1,0 +1,1 @@
+"""Chibo: monthly cell meeting reports and local problems, over Telegram."""

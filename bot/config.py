@@ -1,0 +1,100 @@
+"""Settings read from the environment and `.env` (every one is documented in `.env.example`)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message names it and what is allowed, never the value."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", frozen=True
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    database_url: str = "sqlite+aiosqlite:///./chibo.db"
+    telegram_api_base_url: str | None = None
+    telegram_api_file_url: str | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    default_language: Literal["vi", "en"] = "vi"
+
+    report_deadline_day: int = Field(5, ge=1, le=28)
+    report_lock_grace_days: int = Field(5, ge=0, le=60)
+    draft_expiry_days: int = Field(7, ge=1, le=90)
+    problem_reopen_days: int = Field(14, ge=1, le=90)
+    reminder_days: str = "-3,0,2"
+    reminder_hour: int = Field(8, ge=0, le=23)
+    digest_weekday: int = Field(0, ge=0, le=6)
+    summary_hour: int = Field(7, ge=0, le=23)
+    escalation_delay_days: int = Field(3, ge=1, le=60)
+    catch_up_hours: int = Field(24, ge=0, le=24 * 14)
+
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(8443, ge=1, le=65535)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("must be an IANA time zone such as Asia/Ho_Chi_Minh") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _reminder_days(cls, value: str) -> str:
+        try:
+            days = [int(part) for part in value.split(",") if part.strip()]
+        except ValueError as exc:
+            raise ValueError("must be whole days separated by commas, e.g. -3,0,2") from exc
+        if not days or any(abs(day) > 27 for day in days):
+            raise ValueError("must list one or more days between -27 and 27, e.g. -3,0,2")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def reminder_offsets(self) -> tuple[int, ...]:
+        """Days relative to the deadline day on which late cells are reminded, in order."""
+        return tuple(sorted(int(part) for part in self.reminder_days.split(",") if part.strip()))
+
+    def token(self) -> str:
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; a bad value raises SettingsError naming the setting, not its value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "?"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"Invalid setting {name}: {message}") from None

@@ -1,0 +1,1 @@
+"""One module per feature; each handler parses, asks `bot.access`, calls rules/storage, renders."""

@@ -1,0 +1,20 @@
+"""What no feature took: unknown commands, unexpected text or media, strangers."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from bot.context import ChiboContext
+
+
+async def anything_else(update: Update, context: ChiboContext) -> None:
+    message = update.effective_message
+    if message is None or update.effective_chat.type != ChatType.PRIVATE:
+        return  # groups: stay quiet unless addressed by a known command
+    if not context.identity.is_member:
+        await message.reply_text(context.t("start.stranger"))
+    elif message.text and message.text.startswith("/"):
+        await message.reply_text(context.t("fallback.unknown_command"))
+    else:
+        await message.reply_text(context.t("fallback.not_understood"))

@@ -1,0 +1,39 @@
+"""Message catalogs (gettext .po files read with Babel): every text a user sees lives there.
+
+Message ids are stable keys such as ``start.stranger``; `vi.po` must translate every one of them,
+`en.po` may lag behind (Vietnamese is then shown).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LOCALES = Path(__file__).parent / "locales"
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    """The translations of one language, message id to text."""
+    with (LOCALES / f"{language}.po").open("rb") as handle:
+        po = read_po(handle, locale=language)
+    return {str(m.id): str(m.string) for m in po if m.id and m.string}
+
+
+def normalise(language: str | None) -> str:
+    """A supported language for a Telegram `language_code` or a stored choice."""
+    code = (language or "").split("-")[0].lower()
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(language: str | None, key: str, /, **values: object) -> str:
+    """The text of `key` in `language` (falling back to Vietnamese), with `values` filled in."""
+    lang = normalise(language)
+    text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key)
+    if text is None:
+        raise KeyError(f"message id {key!r} has no Vietnamese text")
+    return text.format(**values) if values else text

@@ -1,0 +1,275 @@
+"""The tables. Times are stored in UTC; periods are "YYYY-MM" strings; codes are unique."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware datetime on every backend (SQLite drops the zone; we put UTC back)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _when(*, nullable: bool = False, index: bool = False, default: bool = False) -> Any:
+    return Field(
+        default_factory=utcnow if default else None,
+        sa_column=sa.Column(UtcDateTime(), nullable=nullable, index=index),
+    )
+
+
+def _json(factory: Any = None) -> Any:
+    """A JSON column; `factory` (list, dict) makes a fresh default, None makes it nullable."""
+    return Field(
+        default_factory=factory or (lambda: None),
+        sa_column=sa.Column(sa.JSON, nullable=factory is None),
+    )
+
+
+def _big(*, nullable: bool = False, unique: bool = False, index: bool = False) -> Any:
+    return Field(
+        default=None,
+        sa_column=sa.Column(sa.BigInteger, nullable=nullable, unique=unique, index=index),
+    )
+
+
+class Unit(SQLModel, table=True):
+    """A node of the organisation tree: province, commune-level committee, cell, ..."""
+
+    __tablename__ = "units"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=255)
+    kind: str = Field(max_length=32, index=True)
+    parent_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    # Materialised path of ids ("1/7/93/"), so a subtree is one indexed prefix match.
+    path: str = Field(default="", max_length=1024, index=True)
+    depth: int = 0
+    valid_from: date | None = None
+    valid_to: date | None = None
+    successor_id: int | None = Field(default=None, foreign_key="units.id")
+    created_at: datetime = _when(default=True)
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "people"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = _big(unique=True)
+    full_name: str = Field(default="", max_length=255)
+    username: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=8)
+    reachable: bool = True
+    active: bool = True
+    created_at: datetime = _when(default=True)
+
+
+class RoleAssignment(SQLModel, table=True):
+    __tablename__ = "role_assignments"
+    __table_args__ = (sa.Index("ix_role_assignments_unit_role", "unit_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    unit_id: int = Field(foreign_key="units.id")
+    role: str = Field(max_length=32)
+    invite_id: int | None = Field(default=None, foreign_key="invites.id")
+    granted_at: datetime = _when(default=True)
+    revoked_at: datetime | None = _when(nullable=True)
+
+
+class Invite(SQLModel, table=True):
+    """A one-time invite. Only a hash of the code is kept: the link is shown once, at creation."""
+
+    __tablename__ = "invites"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    role: str = Field(max_length=32)
+    created_by_id: int | None = Field(default=None, foreign_key="people.id")
+    created_at: datetime = _when(default=True)
+    expires_at: datetime = _when()
+    used_by_id: int | None = Field(default=None, foreign_key="people.id")
+    used_at: datetime | None = _when(nullable=True)
+
+
+class MeetingReport(SQLModel, table=True):
+    """The current monthly report of one cell for one period; earlier versions are revisions."""
+
+    __tablename__ = "meeting_reports"
+    __table_args__ = (sa.UniqueConstraint("unit_id", "period", name="uq_report_unit_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    period: str = Field(max_length=7, index=True)
+    status: str = Field(default="submitted", max_length=16)
+    held: bool = True
+    not_held_reason: str | None = None
+    meeting_date: date | None = None
+    meeting_type: str | None = Field(default=None, max_length=16)
+    topic: str | None = None
+    members: int | None = None
+    exempt: int | None = None
+    present: int | None = None
+    absent_excused: int | None = None
+    absent_unexcused: int | None = None
+    upper_attendee_name: str | None = None
+    upper_attendee_position: str | None = None
+    content: str | None = None
+    conclusion: str | None = None
+    candidates: int | None = None
+    admissions: int | None = None
+    full_memberships: int | None = None
+    photos: list[str] = _json(list)
+    version: int = 1
+    submitted_by_id: int | None = Field(default=None, foreign_key="people.id")
+    submitter_role: str | None = Field(default=None, max_length=32)
+    first_submitted_at: datetime = _when(default=True)
+    submitted_at: datetime = _when(default=True)
+    return_comment: str | None = None
+    returned_by_id: int | None = Field(default=None, foreign_key="people.id")
+    returned_at: datetime | None = _when(nullable=True)
+
+
+class ReportRevision(SQLModel, table=True):
+    __tablename__ = "report_revisions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="meeting_reports.id", index=True)
+    version: int
+    data: dict[str, Any] = _json(dict)
+    submitted_by_id: int | None = Field(default=None, foreign_key="people.id")
+    submitted_at: datetime = _when(default=True)
+
+
+class Draft(SQLModel, table=True):
+    """A conversation in progress, kept in the database so that it survives a restart."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (sa.UniqueConstraint("person_id", "kind", name="uq_draft_person_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id")
+    kind: str = Field(max_length=16)
+    unit_id: int | None = Field(default=None, foreign_key="units.id")
+    period: str | None = Field(default=None, max_length=7)
+    step: str = Field(default="", max_length=32)
+    # Changes whenever the draft starts anew: buttons carry it, so old buttons are recognised.
+    token: str = Field(default="", max_length=16)
+    base_version: int | None = None
+    data: dict[str, Any] = _json(dict)
+    created_at: datetime = _when(default=True)
+    updated_at: datetime = _when(default=True)
+
+
+class Problem(SQLModel, table=True):
+    """A difficulty, petition or proposal passed up by a cell (khó khăn, vướng mắc, kiến nghị)."""
+
+    __tablename__ = "problems"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    handling_unit_id: int = Field(foreign_key="units.id", index=True)
+    category: str = Field(max_length=32, index=True)
+    title: str = Field(max_length=200)
+    description: str = ""
+    raised_by: str = Field(default="cell", max_length=16)
+    urgency: str = Field(default="normal", max_length=16)
+    status: str = Field(default="new", max_length=16, index=True)
+    photos: list[str] = _json(list)
+    latitude: float | None = None
+    longitude: float | None = None
+    reporter_id: int | None = Field(default=None, foreign_key="people.id")
+    reporter_chat_id: int | None = _big(nullable=True)
+    reporter_message_id: int | None = None
+    report_id: int | None = Field(default=None, foreign_key="meeting_reports.id")
+    duplicate_of_id: int | None = Field(default=None, foreign_key="problems.id")
+    escalation_level: int = 0
+    due_at: datetime = _when()
+    created_at: datetime = _when(default=True, index=True)
+    updated_at: datetime = _when(default=True)
+    resolved_at: datetime | None = _when(nullable=True)
+
+
+class ProblemEvent(SQLModel, table=True):
+    __tablename__ = "problem_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    problem_id: int = Field(foreign_key="problems.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="people.id")
+    action: str = Field(max_length=32)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str | None = Field(default=None, max_length=16)
+    note: str | None = None
+    created_at: datetime = _when(default=True)
+
+
+class GroupLink(SQLModel, table=True):
+    """A Telegram group chat that receives a unit's summaries."""
+
+    __tablename__ = "group_links"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = _big(unique=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    title: str = Field(default="", max_length=255)
+    linked_by_id: int | None = Field(default=None, foreign_key="people.id")
+    linked_at: datetime = _when(default=True)
+
+
+class Delivery(SQLModel, table=True):
+    """One outgoing scheduled message: recorded before it is sent, so nothing goes twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (sa.UniqueConstraint("chat_id", "kind", "ref", name="uq_delivery_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = _big()
+    kind: str = Field(max_length=32)
+    ref: str = Field(max_length=128)
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    error: str | None = Field(default=None, max_length=255)
+    message_id: int | None = None
+    created_at: datetime = _when(default=True)
+    sent_at: datetime | None = _when(nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what, when, with the values before and after."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, foreign_key="people.id")
+    actor: str = Field(default="", max_length=64)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(default="", max_length=64)
+    before: dict[str, Any] | None = _json()
+    after: dict[str, Any] | None = _json()
+    created_at: datetime = _when(default=True, index=True)
