@@ -1,7 +1,8 @@
 """Message catalogs (gettext .po files read with Babel): every text a user sees lives there.
 
-Message ids are stable keys such as ``start.stranger``; `vi.po` must translate every one of them,
-`en.po` may lag behind (Vietnamese is then shown).
+Each language is a folder of .po files, one per feature (``locales/vi/report.po``), merged.
+Message ids are stable keys such as ``start.stranger``; Vietnamese must translate every one of
+them, English may lag behind (Vietnamese is then shown).
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ DEFAULT_LANGUAGE = "vi"
 @cache
 def catalog(language: str) -> dict[str, str]:
     """The translations of one language, message id to text."""
-    with (LOCALES / f"{language}.po").open("rb") as handle:
-        po = read_po(handle, locale=language)
-    return {str(m.id): str(m.string) for m in po if m.id and m.string}
+    messages: dict[str, str] = {}
+    for path in sorted((LOCALES / language).glob("*.po")):
+        with path.open("rb") as handle:
+            po = read_po(handle, locale=language)
+        messages.update({str(m.id): str(m.string) for m in po if m.id and m.string})
+    return messages
 
 
 def normalise(language: str | None) -> str:
