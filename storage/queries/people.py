@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person, RoleAssignment, Unit
@@ -24,3 +24,9 @@ async def active_roles(
         .order_by(col(RoleAssignment.id))
     )
     return list(result.all())
+
+
+async def set_reachable(*, session: AsyncSession, telegram_id: int, reachable: bool) -> None:
+    await session.exec(
+        update(Person).where(col(Person.telegram_id) == telegram_id).values(reachable=reachable)
+    )
