@@ -72,6 +72,9 @@ def _register(app: ChiboApplication) -> None:
     app.add_handler(TypeHandler(Update, load_identity), group=IDENTITY)
     app.add_handler(TypeHandler(Update, gate.gate), group=GATE)
 
+    # Menu buttons first: pressing one leaves any conversation, never counts as its answer.
+    menu_labels = filters.ChatType.PRIVATE & filters.Text(menu.all_labels())
+    app.add_handler(MessageHandler(menu_labels, start.menu_button), group=FEATURES)
     add_command(app, "start", start.start)
     add_command(app, "help", start.help_command, private=False)
     add_command(app, "language", language.ask)
@@ -82,12 +85,6 @@ def _register(app: ChiboApplication) -> None:
     add_command(app, "unlink", groups.unlink, private=False)
     add_buttons(app, groups.PREFIX, groups.confirm)
 
-    app.add_handler(
-        MessageHandler(
-            filters.ChatType.PRIVATE & filters.Text(menu.all_labels()), start.menu_button
-        ),
-        group=FEATURES,
-    )
     app.add_handler(CallbackQueryHandler(fallback.stale_button), group=FEATURES)
     app.add_handler(MessageHandler(filters.ALL, fallback.anything_else), group=FEATURES)
     app.add_error_handler(errors.on_error)
