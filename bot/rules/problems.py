@@ -62,6 +62,32 @@ NOTE_MAX = 1000
 MAX_PHOTOS = 10
 
 
+# The steps of raising a problem, in order; "report" and "similar" only when there is something
+# to offer (a monthly report to link to, open problems that may be the same one).
+RAISE_STEPS = (
+    "unit",
+    "category",
+    "title",
+    "description",
+    "raised_by",
+    "urgency",
+    "media",
+    "report",
+    "similar",
+    "review",
+)
+NUMBERED_STEPS = ("category", "title", "description", "raised_by", "urgency", "media", "review")
+
+
+def next_raise_step(step: str, *, has_report: bool, has_similar: bool) -> str:
+    """The step after `step` when raising a problem."""
+    skip = {"report"} if not has_report else set()
+    if not has_similar:
+        skip.add("similar")
+    later = RAISE_STEPS[RAISE_STEPS.index(step) + 1 :]
+    return next(s for s in later if s not in skip)
+
+
 class Refused(Exception):
     """A transition that may not happen; `reason` is a short code the handlers turn into text:
     "closed" (the problem is closed), "already" (it is in that state already), "not_resolved"
