@@ -165,3 +165,15 @@ def test_duplicate_target() -> None:
     assert rules.duplicate_refusal(5, 3, None) == "missing"
     assert rules.duplicate_refusal(5, 5, NEW) == "itself"
     assert rules.duplicate_refusal(5, 3, DUPLICATE) == "chain"
+
+
+def test_raise_steps() -> None:
+    steps, step = [], "unit"
+    while step != "review":
+        step = rules.next_raise_step(step, has_report=False, has_similar=False)
+        steps.append(step)
+    assert steps == ["category", "title", "description", "raised_by", "urgency", "media", "review"]
+    assert rules.next_raise_step("media", has_report=True, has_similar=True) == "report"
+    assert rules.next_raise_step("report", has_report=True, has_similar=True) == "similar"
+    assert rules.next_raise_step("media", has_report=False, has_similar=True) == "similar"
+    assert rules.next_raise_step("report", has_report=True, has_similar=False) == "review"
