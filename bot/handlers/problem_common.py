@@ -6,7 +6,8 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import ReplyParameters, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, ReplyParameters, Update
+from telegram.error import BadRequest
 
 from bot import i18n
 from bot.config import Settings
@@ -39,6 +40,18 @@ async def drop_pending_note(context: ChiboContext) -> None:
     """A problem command leaves a note that was asked for and not typed."""
     async with context.db.session() as session:
         await delete_draft(session=session, person_id=context.identity.person.id, kind=NOTE_KIND)
+
+
+async def edit_quietly(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Show `text` in the pressed message; pressing twice, or a refresh to what is already
+    shown, is not an error."""
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
 
 
 async def refuse_stranger(update: Update, context: ChiboContext) -> bool:

@@ -19,6 +19,7 @@ from bot.context import ChiboContext
 from bot.handlers.problem_common import (
     NOTE_KIND,
     drop_pending_note,
+    edit_quietly,
     live_draft,
     load_card,
     new_token,
@@ -76,7 +77,7 @@ async def list_press(update: Update, context: ChiboContext) -> None:
         return
     text, markup = await _list(context, status, category, int(page))
     await query.answer()
-    await query.edit_message_text(text, reply_markup=markup)
+    await edit_quietly(query, text, markup)
 
 
 async def filter_press(update: Update, context: ChiboContext) -> None:
@@ -93,7 +94,7 @@ async def filter_press(update: Update, context: ChiboContext) -> None:
         await query.answer(context.t("problem.expired"), show_alert=True)
         return
     await query.answer()
-    await query.edit_message_text(text, reply_markup=markup)
+    await edit_quietly(query, text, markup)
 
 
 async def _list(context: ChiboContext, status: str, category: str, page: int) -> render.Prompt:
@@ -140,7 +141,7 @@ async def my_press(update: Update, context: ChiboContext) -> None:
         return
     text, markup = await _mine(context, int(page))
     await query.answer()
-    await query.edit_message_text(text, reply_markup=markup)
+    await edit_quietly(query, text, markup)
 
 
 async def _mine(context: ChiboContext, page: int) -> render.Prompt:
@@ -399,7 +400,7 @@ async def handle_press(update: Update, context: ChiboContext) -> None:
         return
     await query.answer(context.t("problem.done_toast"))
     text, markup = _card_message(context, outcome.card)
-    await query.edit_message_text(text, reply_markup=markup)
+    await edit_quietly(query, text, markup)
     await _announce(update, context, outcome, action, None)
 
 
@@ -411,7 +412,7 @@ async def _refuse_press(
     await query.answer(_refusal_text(context, outcome.refusal, problem_id), show_alert=True)
     if outcome.card is not None:
         text, markup = _card_message(context, outcome.card)
-        await query.edit_message_text(text, reply_markup=markup)
+        await edit_quietly(query, text, markup)
 
 
 async def reopen_press(update: Update, context: ChiboContext) -> None:
