@@ -13,8 +13,9 @@ from bot.handlers.problem_common import KINDS, RAISE_KIND, is_expired
 from storage.models import utcnow
 from storage.queries.problems import latest_draft
 
-# Private messages that can answer a step: not commands, not the menu's buttons.
-ANSWERS = filters.ChatType.PRIVATE & (
+# New private messages that can answer a step: not commands, not the menu's buttons, not edits
+# (a live location keeps editing its message).
+ANSWERS = (filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE) & (
     (filters.TEXT & ~filters.COMMAND & ~filters.Text(menu.all_labels()))
     | filters.PHOTO
     | filters.LOCATION
