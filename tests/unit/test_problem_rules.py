@@ -139,9 +139,9 @@ def test_bad_due_days(spec: str) -> None:
 
 
 def test_due_days_setting_is_validated() -> None:
-    assert load_settings().problem_due_map["an_ninh_trat_tu"] == 7
+    assert load_settings(_env_file=None).problem_due_map["an_ninh_trat_tu"] == 7
     with pytest.raises(SettingsError, match="PROBLEM_DUE_DAYS"):
-        load_settings(problem_due_days="dat_dai=30")
+        load_settings(_env_file=None, problem_due_days="dat_dai=30")
 
 
 def test_clean_text() -> None:
