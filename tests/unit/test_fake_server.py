@@ -12,12 +12,11 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from fakes.telegram_html import HtmlError, parse_html
+from fakes.telegram_server import FakeTelegramServer
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
-
-from fakes.telegram_html import HtmlError, parse_html
-from fakes.telegram_server import FakeTelegramServer
 
 TOKEN = "123456:TEST-token"
 USER = {"id": 1001, "is_bot": False, "first_name": "Nguyễn Văn An", "language_code": "vi"}
@@ -53,7 +52,7 @@ def keyboard(data: str) -> InlineKeyboardMarkup:
 async def test_unknown_chat_is_not_found(bot: Bot, server: FakeTelegramServer):
     server.private_chat(USER)  # exists, but never wrote to the bot
 
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(USER["id"], "Xin chào")
 
 
@@ -61,16 +60,16 @@ async def test_text_over_4096_characters_is_too_long(bot: Bot, chat_id: int):
     await bot.send_message(chat_id, "ệ" * 4096)
     await bot.send_message(chat_id, "<b>" + "a" * 4096 + "</b>", parse_mode=ParseMode.HTML)
 
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(chat_id, "ệ" * 4097)
 
 
 async def test_callback_data_over_64_bytes_is_invalid(bot: Bot, chat_id: int):
     await bot.send_message(chat_id, "Chọn", reply_markup=keyboard("x" * 64))
 
-    with pytest.raises(BadRequest, match="(?i)BUTTON_DATA_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
         await bot.send_message(chat_id, "Chọn", reply_markup=keyboard("x" * 65))
-    with pytest.raises(BadRequest, match="(?i)BUTTON_DATA_INVALID"):  # 22 x 3 bytes in UTF-8
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):  # 22 x 3 bytes in UTF-8
         await bot.send_message(chat_id, "Chọn", reply_markup=keyboard("ệ" * 22))
 
 
@@ -89,7 +88,7 @@ async def test_callback_data_over_64_bytes_is_invalid(bot: Bot, chat_id: int):
     ],
 )
 async def test_malformed_html_cannot_be_parsed(bot: Bot, chat_id: int, text: str):
-    with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
 
 
@@ -119,7 +118,7 @@ async def test_without_parse_mode_anything_goes(bot: Bot, server: FakeTelegramSe
 
 
 async def test_editing_a_missing_message_is_refused(bot: Bot, chat_id: int):
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("Mới", chat_id=chat_id, message_id=999)
 
 
@@ -129,7 +128,7 @@ async def test_editing_to_the_same_text_and_keyboard_is_not_modified(
     html = ParseMode.HTML
     sent = await bot.send_message(chat_id, "<b>Bước 1</b>", html, reply_markup=keyboard("a"))
 
-    with pytest.raises(BadRequest, match="(?i)message is not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_text(
             "<b>Bước 1</b>", chat_id, sent.message_id, parse_mode=html, reply_markup=keyboard("a")
         )
@@ -138,14 +137,14 @@ async def test_editing_to_the_same_text_and_keyboard_is_not_modified(
 
     message = server.bot_messages(chat_id)[-1]
     assert (message.text, message.reply_markup, message.edit_count) == ("Bước 1", None, 1)
-    with pytest.raises(BadRequest, match="(?i)message is not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_reply_markup(chat_id, sent.message_id)
 
 
 async def test_a_blocked_chat_is_forbidden(bot: Bot, server: FakeTelegramServer, chat_id: int):
     server.block(chat_id)
 
-    with pytest.raises(Forbidden, match="(?i)bot was blocked by the user"):
+    with pytest.raises(Forbidden, match=r"(?i)bot was blocked by the user"):
         await bot.send_message(chat_id, "Nhắc báo cáo")
     assert server.api_errors() == []  # asked for by the test: no bug
     assert len(server.api_errors(injected=True)) == 1
@@ -237,7 +236,7 @@ async def test_callback_queries_are_answered_once(bot: Bot, server: FakeTelegram
     await bot.answer_callback_query(query_id, "Đã ghi nhận")
 
     assert server.callback_answers[query_id].text == "Đã ghi nhận"
-    with pytest.raises(BadRequest, match="(?i)query is too old"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_callback_query(query_id)
 
 
@@ -274,9 +273,7 @@ async def test_updates_stay_until_an_offset_confirms_them(bot: Bot, server: Fake
     assert [u.message.text for u in await bot.get_updates()] == ["một", "hai"]
     assert first.message_id == again[0].message.message_id
 
-    assert [u.message.text for u in await bot.get_updates(offset=again[0].update_id + 1)] == [
-        "hai"
-    ]
+    assert [u.message.text for u in await bot.get_updates(offset=again[0].update_id + 1)] == ["hai"]
     assert await bot.get_updates(offset=again[1].update_id + 1, timeout=0) == ()
     assert server.all_fetched
 
