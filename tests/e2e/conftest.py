@@ -57,6 +57,27 @@ def _passed(request: pytest.FixtureRequest) -> bool:
     return report is not None and report.passed
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_tls_context() -> Iterator[None]:
+    """Every PTB application makes two httpx clients, each loading the CA bundle (~30 ms, most
+    of a bot's start-up). The fake server speaks plain HTTP: share one default context."""
+    from httpx._transports import default as transports
+
+    original = transports.create_ssl_context
+    shared: list[Any] = []
+
+    def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+        if verify is not True or cert is not None or not trust_env:
+            return original(verify=verify, cert=cert, trust_env=trust_env)
+        if not shared:
+            shared.append(original())
+        return shared[0]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transports, "create_ssl_context", create_ssl_context)
+        yield
+
+
 @pytest.fixture
 def fake_tg() -> Iterator[FakeTelegramServer]:
     with FakeTelegramServer() as server:

@@ -7,10 +7,12 @@
     secretary.wait_for_text("Bước 2")
     secretary.assert_no_reply()          # waits until the bot is idle, then checks
 
-Every action (send, press, ...) moves the chat's cursor: ``wait_reply`` / ``wait_for_text`` /
-``assert_no_reply`` look only at what the bot sent or edited in that chat after the last action.
-Wait for the bot's answer before the next action (or call ``tg.wait_idle()``), or a late reply
-to the previous action could be taken for a reply to the next one.
+What the bot sent or edited in a chat is looked for after the chat's last action (send, press,
+...): ``wait_reply`` returns the next message each time it is called; ``wait_for_text`` looks
+at everything since the action; ``assert_no_reply`` checks nothing came after what those two
+returned. Wait for the bot's answer before the next
+action (or call ``tg.wait_idle()``), or a late reply to the previous action could be taken for a
+reply to the next one.
 
 Waiting never sleeps: it waits on the fake server's condition variable, with a timeout, and a
 timeout fails with everything the bot did send (and every error it hit), to make failures clear.
@@ -37,6 +39,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from fakes.telegram_model import (
+    Call,
     CallbackAnswer,
     Chat,
     ChatEvent,
@@ -111,9 +114,10 @@ class TelegramDriver:
         deadline = time.monotonic() + timeout
         if not self.server.wait_until(lambda: self.server.all_fetched, timeout):
             raise AssertionError(f"the bot did not fetch its updates within {timeout} s")
-        self.server.wait_until(lambda: self.server.in_flight == 0, _left(deadline))
+        if not self.server.wait_until(lambda: self.server.in_flight == 0, _left(deadline)):
+            raise AssertionError(f"a Bot API call was still unanswered after {timeout} s")
 
-    def calls(self, method: str | None = None) -> list:
+    def calls(self, method: str | None = None) -> list[Call]:
         """Every Bot API call the bot made (or those of one method): .method, .params, .ok."""
         return self.server.calls_of(method)
 
@@ -121,7 +125,7 @@ class TelegramDriver:
         """The command menu the bot set for that language ("" = default) and scope type."""
         return self.server.my_commands(language_code, scope)
 
-    def take_api_errors(self) -> list:
+    def take_api_errors(self) -> list[Call]:
         """Telegram's refusals the test did not ask for, acknowledged (see assert_no_api_errors)."""
         return self.server.take_api_errors()
 
@@ -152,7 +156,8 @@ class _ChatView:
         self.server = tg.server
         self.chat = chat
         self.chat_id = chat.id
-        self._cursor = self.server.last_seq
+        self._cursor = self.server.last_seq  # the last action
+        self._reply_cursor = self._cursor  # the last action, or the last message a wait gave
         self._last_action = "(no action yet)"
         self._last_query: str | None = None
 
@@ -196,8 +201,12 @@ class _ChatView:
     def wait_reply(self, timeout: float = TIMEOUT) -> BotMessage:
         """The next message the bot sent (or edited) here after the last action; each call
         returns the following one."""
-        event = self._wait_event(lambda e: e.action in ("sent", "edited"), "a reply", timeout)
-        self._cursor = event.seq
+        event = self._wait_event(
+            lambda e: e.action in ("sent", "edited") and e.seq > self._reply_cursor,
+            "a reply" if self._reply_cursor == self._cursor else "one more reply",
+            timeout,
+        )
+        self._reply_cursor = event.seq
         return event.message
 
     def wait_for_text(self, fragment: str, timeout: float = TIMEOUT) -> BotMessage:
@@ -208,12 +217,14 @@ class _ChatView:
             f"a message containing {fragment!r}",
             timeout,
         )
+        self._reply_cursor = max(self._reply_cursor, event.seq)
         return event.message
 
     def assert_no_reply(self, timeout: float = TIMEOUT) -> None:
-        """Wait until the bot is idle, then check it sent nothing here since the last action."""
+        """Wait until the bot is idle, then check it sent nothing here since the last action
+        but what wait_reply / wait_for_text returned."""
         self.tg.wait_idle(timeout)
-        events = self.events()
+        events = [e for e in self.events() if e.seq > self._reply_cursor]
         assert not events, f"{self.name}: expected no reply to {self._last_action}, got:\n" + (
             _describe(events)
         )
@@ -292,7 +303,7 @@ class _ChatView:
 
     def _acted(self, action: str) -> None:
         """Call with the server lock held, right after the action reached the server."""
-        self._cursor = self.server.last_seq
+        self._cursor = self._reply_cursor = self.server.last_seq
         self._last_action = action
 
     def _receive(self, sender: dict, action: str, **content: Any) -> StoredMessage:

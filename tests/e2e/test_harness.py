@@ -182,7 +182,9 @@ def test_files_go_both_ways(tg: TelegramDriver, app):
     an.send_document(b"abc", filename="bien-ban.pdf")
 
     assert an.wait_reply().text == "Đã nhận 3 byte"
-    sent = an.wait_reply()
+    sent = an.wait_reply()  # the next one
+    assert an.wait_for_text("Đã nhận") and an.wait_for_text("ngược") is sent
+    an.assert_no_reply()  # nothing beyond the two messages taken
     assert (sent.kind, sent.text, sent.file.filename, sent.file.data) == (
         "document",
         "Tệp ngược",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy.exc import OperationalError
+from sqlmodel import select
 
 from bot import i18n
 from bot.handlers import start
 from e2e.harness import BotRunner, TelegramDriver
+from storage.models import Person, RoleAssignment, Unit
 
 STRANGER_VI = i18n.t("vi", "start.stranger")
 ERROR_VI = i18n.t("vi", "error.generic")
@@ -40,6 +42,40 @@ def test_stranger_with_an_english_telegram_still_gets_vietnamese(
     john.send("/start")
 
     assert john.wait_reply().text == STRANGER_VI
+
+
+@pytest.fixture
+def secretary_an(run_db) -> Person:
+    """Nguyễn Văn An, registered as the secretary of a cell (set up in the database)."""
+
+    async def register(session) -> Person:
+        cell = Unit(code="QN-HL-01", name="Chi bộ thôn 1", kind="cell")
+        person = Person(telegram_id=1001, full_name="Nguyễn Văn An", language="vi")
+        session.add_all([cell, person])
+        await session.flush()
+        session.add(RoleAssignment(person_id=person.id, unit_id=cell.id, role="secretary"))
+        return person
+
+    return run_db(register)
+
+
+def test_a_member_is_welcomed_by_name(tg: TelegramDriver, bot: BotRunner, secretary_an, run_db):
+    an = tg.user(1001, "An trên Telegram")
+
+    an.send("/start")
+
+    assert an.wait_reply().text == i18n.t("vi", "start.welcome_back", name="Nguyễn Văn An")
+    an.send("/help")
+    assert an.wait_reply().text == i18n.t("vi", "help.text")
+    an.send("/khongco")
+    assert an.wait_reply().text == i18n.t("vi", "fallback.unknown_command")
+    an.send("chào")
+    assert an.wait_reply().text == i18n.t("vi", "fallback.not_understood")
+
+    async def people(session):
+        return (await session.exec(select(Person))).all()
+
+    assert [p.full_name for p in run_db(people)] == ["Nguyễn Văn An"]  # nothing else stored
 
 
 def test_command_menu_is_vietnamese_by_default_and_english_for_english_clients(
