@@ -1,11 +1,25 @@
 """The end-to-end test driver: user stories against the real bot through the fake Bot API server.
 
-    secretary = tg.user(1001, "Nguyễn Văn An")
-    secretary.send("/start abc")
+    secretary = tg.user(1001, "Nguyễn Văn An")     # language_code="vi" unless given
+    secretary.send("/start")
     assert "Chibo là trợ lý" in secretary.wait_reply().text
-    secretary.press("Đã họp")
-    secretary.wait_for_text("Bước 2")
-    secretary.assert_no_reply()          # waits until the bot is idle, then checks
+    secretary.press("Đã họp")                       # inline button, exact label or a part of it
+    assert secretary.wait_answer().text == "..."   # the answerCallbackQuery of that press
+    step = secretary.wait_for_text("Bước 2")        # a message sent or edited since the action
+    assert step.buttons == ["Có", "Không"]
+    secretary.assert_no_reply()                     # waits until the bot is idle, then checks
+
+Users (TgUser): send(text, reply_to=msg), send_photo(data=None, caption=None),
+send_document(data, filename=, mime_type=, caption=), send_location(lat, lon),
+send_message(**fields), press(label), press_data(data, message=None), block_bot().
+Groups (TgGroup, tg.group(-100123, "Đảng ủy xã A")): send(user, text), press(user, label),
+press_data(user, data), add(user, "administrator"), add_bot(by=user).
+Both: wait_reply(), wait_for_text(fragment), assert_no_reply(), wait_answer(), messages(),
+texts(), last_message(), last_text(), buttons(), reply_keyboard(), events().
+A message (BotMessage): .text (as seen), .html (as sent), .buttons, .keyboard, .button_data(label),
+.kind, .file (.data, .filename, .mime_type), .reply_markup, .request (the call's params),
+.edit_count, .deleted. The driver: tg.wait_idle(), tg.calls("sendMessage"), tg.commands("en"),
+tg.take_api_errors(), tg.server (block, inject_retry_after, inject_error, files, ...).
 
 What the bot sent or edited in a chat is looked for after the chat's last action (send, press,
 ...): ``wait_reply`` returns the next message each time it is called; ``wait_for_text`` looks
