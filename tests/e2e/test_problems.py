@@ -363,3 +363,15 @@ def test_lists_filter_and_page(tg, bot, org, run_db) -> None:
     assert mine.text.index("Trộm cắp") < mine.text.index("Rác thải")  # newest first
     an.press("#1")
     assert "Rác thải ven đường" in an.wait_for_text("Phản ánh #1").text
+
+
+def test_menu_buttons_start_and_leave_the_conversation(tg, bot, org, run_db) -> None:
+    (an,) = people(tg, AN)
+    an.send("⚠️ Phản ánh")
+    an.wait_for_text("lĩnh vực nào")
+    an.press("Khác")
+    an.wait_for_text("tiêu đề ngắn")
+    an.send("📋 Phản ánh đã gửi")  # a menu button, not a title
+    assert "chưa gửi phản ánh nào" in an.wait_reply().text
+    an.send("Giếng nước nhiễm bẩn")  # the conversation is still there to answer
+    an.wait_for_text("nội dung cụ thể")
