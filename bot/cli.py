@@ -15,6 +15,7 @@ from bot.admin import (
     UsageError,
     command,
     group,
+    invites,
     tree,
     units_csv,
 )
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     units = group(commands, "units", "The organisation tree: import it from CSV, show it.")
     units_csv.register(units)
     tree.register(units)
+    invites.register(commands)
     return parser
 
 
