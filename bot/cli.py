@@ -16,6 +16,7 @@ from bot.admin import (
     command,
     group,
     invites,
+    people,
     tree,
     units_csv,
 )
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     units_csv.register(units)
     tree.register(units)
     invites.register(commands)
+    people.register(commands)
     return parser
 
 
