@@ -14,6 +14,7 @@ from bot.admin import (
     SchemaError,
     UsageError,
     command,
+    demo,
     group,
     invites,
     people,
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     tree.register(units)
     invites.register(commands)
     people.register(commands)
+    demo.register(commands)
     return parser
 
 
