@@ -17,6 +17,7 @@ from bot.admin import (
     demo,
     group,
     invites,
+    jobs,
     people,
     tree,
     units_csv,
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     invites.register(commands)
     people.register(commands)
     demo.register(commands)
+    jobs.register(commands)
     return parser
 
 
