@@ -275,6 +275,22 @@ def _local(day: date, rng: random.Random, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(rng.randint(7, 21), rng.randint(0, 59)), tzinfo=tz)
 
 
+_ATTENDANCE = (
+    "members",
+    "exempt",
+    "present",
+    "absent_excused",
+    "absent_unexcused",
+    "upper_attendee_name",
+    "upper_attendee_position",
+    "content",
+    "conclusion",
+    "candidates",
+    "admissions",
+    "full_memberships",
+)
+
+
 def plan_report(
     rng: random.Random,
     cell: Cell,
@@ -347,22 +363,6 @@ def plan_report(
         report["upper_attendee_name"] = person_name(rng)
         report["upper_attendee_position"] = rng.choice(UPPER_POSITIONS)
     return report
-
-
-_ATTENDANCE = (
-    "members",
-    "exempt",
-    "present",
-    "absent_excused",
-    "absent_unexcused",
-    "upper_attendee_name",
-    "upper_attendee_position",
-    "content",
-    "conclusion",
-    "candidates",
-    "admissions",
-    "full_memberships",
-)
 
 
 def plan_problem(

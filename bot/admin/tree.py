@@ -12,8 +12,7 @@ from bot.admin import OK, UsageError, command, with_database
 from bot.config import Settings
 from bot.rules.org import CELL
 from storage.db import Database
-from storage.models import Unit
-from storage.queries.units import role_holder_paths, unit_by_code, units_under
+from storage.queries.units import all_units, role_holder_paths, unit_by_code, unit_by_id
 
 KIND_LABELS = {
     "province": "tỉnh ủy",
@@ -156,7 +155,7 @@ def _depth(text: str) -> int:
 
 @dataclass
 class _Loaded:
-    units: list[Unit]
+    units: list[TreeUnit]
     holders: list[tuple[int, str]]
     outside_codes: dict[int, str]
 
@@ -169,13 +168,13 @@ def cmd_tree(settings: Settings, args: argparse.Namespace) -> int:
                 root = await unit_by_code(session=session, code=args.code)
                 if root is None:
                     raise UsageError(f"Unknown unit code {args.code!r} (see `chibo units tree`).")
-            units = await units_under(session=session, root=root)
+            units = await all_units(session=session, root=root)
             holders = await role_holder_paths(session=session, root=root)
             known = {unit.id for unit in units}
             outside = {}  # successors outside the subtree, named by code too
             for unit in units:
                 if unit.successor_id and unit.successor_id not in known:
-                    successor = await session.get(Unit, unit.successor_id)
+                    successor = await unit_by_id(session=session, unit_id=unit.successor_id)
                     if successor is not None:
                         outside[successor.id] = successor.code
             return _Loaded(units, holders, outside)

@@ -265,6 +265,7 @@ def check_tree(rows: Iterable[UnitRow], stored: Mapping[str, Known]) -> list[Row
 # --- Writing -------------------------------------------------------------------------------------
 
 _UPDATED = tuple(name for name in UNIT_FIELDS if name != "code")
+_BATCH = 10_000
 
 
 async def import_units(
@@ -314,20 +315,34 @@ async def import_units(
             counts["created"] += 1
             after = {name: target[name] for name in UNIT_FIELDS}
             changes.append(Change("unit.create", "unit", unit_id, None, after))
-            continue
-        counts["updated" if unit_id in in_file else "repathed"] += 1
-        changes.append(
-            Change(
-                "unit.update",
-                "unit",
-                unit_id,
-                {"code": before["code"], **{name: before[name] for name in changed}},
-                {"code": before["code"], **{name: target[name] for name in changed}},
+        else:
+            counts["updated" if unit_id in in_file else "repathed"] += 1
+            changes.append(
+                Change(
+                    "unit.update",
+                    "unit",
+                    unit_id,
+                    {"code": before["code"], **{name: before[name] for name in changed}},
+                    {"code": before["code"], **{name: target[name] for name in changed}},
+                )
             )
-        )
+        if len(writes) >= _BATCH:  # in batches: a country's tree would hold gigabytes at once
+            await _write(session, writes, changes, actor, now)
+    await _write(session, writes, changes, actor, now)
+    return ImportResult(total=len(units_file.rows), **counts, ids=ids)
+
+
+async def _write(
+    session: AsyncSession,
+    writes: list[dict[str, Any]],
+    changes: list[Change],
+    actor: str,
+    now: datetime | None,
+) -> None:
     await update_units(session=session, rows=writes)
     await record_many(session=session, actor=actor, changes=changes, now=now)
-    return ImportResult(total=len(units_file.rows), **counts, ids=ids)
+    writes.clear()
+    changes.clear()
 
 
 def _targets(
