@@ -177,7 +177,7 @@ CATEGORY_WEIGHTS = (15, 8, 20, 18, 8, 8, 12, 4, 7)
 
 
 def slug(text: str) -> str:
-    """ "Móng Cái 1" -> "MONGCAI1": a unit code part from a Vietnamese place name."""
+    """A unit code part from a Vietnamese place name ("Móng Cái 1" gives "MONGCAI1")."""
     plain = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
     return "".join(c for c in plain if c.isalnum() and not unicodedata.combining(c)).upper()
 

@@ -29,7 +29,7 @@ _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
 
 def parse_expiry(text: str) -> timedelta:
-    """ "7d", "12h", "30m" -> a duration; ValueError with a message for the administrator."""
+    """The duration in "7d", "12h" or "30m"; ValueError with a message for the administrator."""
     match = _EXPIRY.match(text)
     if not match:
         raise ValueError(f"{text!r} is not a duration: write e.g. 7d, 12h or 30m")

@@ -12,7 +12,7 @@ from bot.admin import OK, UsageError, command, with_database
 from bot.config import Settings
 from bot.rules.org import CELL
 from storage.db import Database
-from storage.queries.units import all_units, role_holder_paths, unit_by_code, unit_by_id
+from storage.queries.units import all_units, codes_by_id, role_holder_paths, unit_by_code
 
 KIND_LABELS = {
     "province": "tỉnh ủy",
@@ -54,7 +54,7 @@ def is_active_on(unit: TreeUnit, day: date) -> bool:
 
 
 def path_ids(path: str) -> list[int]:
-    """ "1/7/93/" -> [1, 7, 93]: the unit itself and its ancestors, top first."""
+    """The ids in a path ("1/7/93/" gives [1, 7, 93]): ancestors top first, then the unit."""
     return [int(part) for part in path.split("/") if part]
 
 
@@ -171,12 +171,13 @@ def cmd_tree(settings: Settings, args: argparse.Namespace) -> int:
             units = await all_units(session=session, root=root)
             holders = await role_holder_paths(session=session, root=root)
             known = {unit.id for unit in units}
-            outside = {}  # successors outside the subtree, named by code too
-            for unit in units:
-                if unit.successor_id and unit.successor_id not in known:
-                    successor = await unit_by_id(session=session, unit_id=unit.successor_id)
-                    if successor is not None:
-                        outside[successor.id] = successor.code
+            # Successors outside the subtree are named by their codes too.
+            outside = await codes_by_id(
+                session=session,
+                ids=(
+                    u.successor_id for u in units if u.successor_id and u.successor_id not in known
+                ),
+            )
             return _Loaded(units, holders, outside)
 
     loaded = with_database(settings, work)
@@ -194,9 +195,8 @@ def cmd_tree(settings: Settings, args: argparse.Namespace) -> int:
     lines, hidden = render_tree(loaded.units, counts, today, max_depth, loaded.outside_codes)
     print("\n".join(lines))
     if hidden:
-        where = f"chibo units tree {args.code or 'CODE'}"
-        print(
-            f"({hidden:,} units further down are not shown: to see them use `{where}`, "
-            "or add --depth N or --all.)"
-        )
+        how = "add --depth N or --all" if args.code else "name a unit (`chibo units tree CODE`)"
+        if not args.code:
+            how += ", or add --depth N or --all"
+        print(f"({hidden:,} units further down are not shown: to see them, {how}.)")
     return OK

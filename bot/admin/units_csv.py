@@ -273,6 +273,7 @@ async def import_units(
 ) -> ImportResult:
     """Create or update every unit of the file, keep paths and depths right across the whole
     tree, and audit each unit written. Raises ImportRejected (nothing written) on any problem."""
+    now = now or utcnow()
     stored = {unit.id: unit for unit in await all_units(session=session)}
     known = {
         unit.code: Known(unit.kind, stored[unit.parent_id].code if unit.parent_id else None)
@@ -296,7 +297,7 @@ async def import_units(
             }
             for row in fresh
         ],
-        now=now or utcnow(),
+        now=now,
     )
     targets = _targets(units_file, ids, stored)
 
@@ -337,7 +338,7 @@ async def _write(
     writes: list[dict[str, Any]],
     changes: list[Change],
     actor: str,
-    now: datetime | None,
+    now: datetime,
 ) -> None:
     await update_units(session=session, rows=writes)
     await record_many(session=session, actor=actor, changes=changes, now=now)

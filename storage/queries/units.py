@@ -3,7 +3,7 @@ bulk writes of an import (paths and depths computed for the whole tree at once).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -182,3 +182,12 @@ async def codes_taken(*, session: AsyncSession, prefix: str) -> list[str]:
         .limit(5)
     )
     return list((await session.exec(query)).all())
+
+
+async def codes_by_id(*, session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
+    """id -> code of the given units (one query)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    result = await session.exec(select(Unit.id, Unit.code).where(col(Unit.id).in_(wanted)))
+    return dict(result.all())
