@@ -374,7 +374,13 @@ def plan_problem(
     urgent = rng.random() < 0.1
     due = created + timedelta(days=7 if urgent else 30)
     age = (now - created).days
-    weights = (60, 30, 10, 0, 0) if age < 7 else (10, 15, 30, 35, 10)
+    # new, acknowledged, in progress, resolved, rejected: older problems are mostly settled.
+    if age < 7:
+        weights = (60, 30, 10, 0, 0)
+    elif age < 30:
+        weights = (10, 25, 40, 20, 5)
+    else:
+        weights = (3, 7, 20, 55, 15)
     status = rng.choices(PROBLEM_STATUSES, weights=weights)[0]
     steps = {
         "new": [],
