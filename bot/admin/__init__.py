@@ -15,9 +15,12 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from storage.db import Database
+from storage.models import Unit
+from storage.queries.units import unit_by_code
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 
@@ -83,6 +86,16 @@ def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) 
                 "The database schema is missing or out of date: run `chibo db upgrade` first."
             ) from None
         raise
+
+
+async def named_unit(*, session: AsyncSession, code: str | None) -> Unit | None:
+    """The unit the administrator named (None when they named none); UsageError if unknown."""
+    if code is None:
+        return None
+    unit = await unit_by_code(session=session, code=code)
+    if unit is None:
+        raise UsageError(f"Unknown unit code {code!r} (see `chibo units tree`).")
+    return unit
 
 
 def cli_actor() -> str:

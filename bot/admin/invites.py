@@ -12,14 +12,14 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from bot.access import can_invite
-from bot.admin import OK, UsageError, cli_actor, command, group, with_database
+from bot.admin import OK, UsageError, cli_actor, command, group, named_unit, with_database
 from bot.config import Settings
 from bot.rules.org import ADMIN, CELL, CELL_ROLES, ROLES, SUPERVISOR
 from storage.db import Database
 from storage.models import Invite, utcnow
 from storage.queries.audit import Change, record_many
 from storage.queries.invites import create_invites, hash_code
-from storage.queries.units import unit_by_code, unit_by_id
+from storage.queries.units import unit_by_id
 
 PLACEHOLDER = "<bot username>"
 MAX_COUNT = 500
@@ -132,9 +132,7 @@ def cmd_create(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work(db: Database) -> tuple[list[str], str]:
         async with db.session() as session:
-            unit = await unit_by_code(session=session, code=args.unit)
-            if unit is None:
-                raise UsageError(f"Unknown unit code {args.unit!r}.")
+            unit = await named_unit(session=session, code=args.unit)
             if problem := role_problem(args.role, unit.kind):
                 raise UsageError(f"Cannot invite a {args.role} to {unit.code}: {problem}.")
             today = now.astimezone(settings.tz).date()

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from bot.admin import OK, UsageError, cli_actor, command, group, with_database
+from bot.admin import OK, UsageError, cli_actor, command, group, named_unit, with_database
 from bot.config import Settings
 from storage.db import Database
 from storage.models import Person, RoleAssignment, Unit, utcnow
 from storage.queries.audit import Change, record_many
 from storage.queries.people import Deactivation, deactivate_person, people_with_roles
-from storage.queries.units import unit_by_code
 
 
 def describe_person(person: Person, roles: list[tuple[RoleAssignment, Unit]]) -> list[str]:
@@ -47,11 +46,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
     async def work(db: Database) -> list[tuple[Person, list[tuple[RoleAssignment, Unit]]]]:
         async with db.session() as session:
-            root = None
-            if args.unit:
-                root = await unit_by_code(session=session, code=args.unit)
-                if root is None:
-                    raise UsageError(f"Unknown unit code {args.unit!r}.")
+            root = await named_unit(session=session, code=args.unit)
             return await people_with_roles(session=session, root=root)
 
     people = with_database(settings, work)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from bot.admin import OK, UsageError, command, with_database
+from bot.admin import OK, command, named_unit, with_database
 from bot.config import Settings
 from bot.rules.org import CELL
 from storage.db import Database
-from storage.queries.units import all_units, codes_by_id, role_holder_paths, unit_by_code
+from storage.queries.units import all_units, codes_by_id, role_holder_paths
 
 KIND_LABELS = {
     "province": "tỉnh ủy",
@@ -163,11 +163,7 @@ class _Loaded:
 def cmd_tree(settings: Settings, args: argparse.Namespace) -> int:
     async def work(db: Database) -> _Loaded:
         async with db.session() as session:
-            root = None
-            if args.code:
-                root = await unit_by_code(session=session, code=args.code)
-                if root is None:
-                    raise UsageError(f"Unknown unit code {args.code!r} (see `chibo units tree`).")
+            root = await named_unit(session=session, code=args.code)
             units = await all_units(session=session, root=root)
             holders = await role_holder_paths(session=session, root=root)
             known = {unit.id for unit in units}
