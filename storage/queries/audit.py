@@ -41,8 +41,8 @@ async def record(
     action: str,
     entity: str,
     entity_id: str | int,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
     actor_id: int | None = None,
 ) -> AuditEvent:
     """Log one change in the caller's transaction (it lands or not with the change itself)."""
