@@ -5,9 +5,11 @@ Callback data formats (all under Telegram's 64 bytes):
   r:<token>:ctl:<value>      resume / drop an unfinished draft
   report:start               begin (the reminders' button), like /report
   rc:<report_id>             open a sent report to amend or correct it
-  h:c:<unit_id>              history of a cell;   h:v:<report_id>  one month's report
-  ph:<report_id>             the photos of the minutes
-  s:p:<YYYY-MM>:<page>       supervisors' list;   s:v:<report_id>  view;  s:r:<id>:<version> return
+  rh:c:<unit_id>             history of a cell;   rh:v:<report_id>  one month's report
+  rph:<report_id>            the photos of the minutes
+  rs:p:<YYYY-MM>:<page>      supervisors' list;   rs:v:<report_id>  view
+  rs:r:<report_id>:<version> return for correction (then the comment is typed)
+  dx:<token>:yes|no          /cancel's confirmation (bot.drafts)
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ Rows = Sequence[Sequence[tuple[str, str]]]
 
 
 def keyboard(rows: Rows) -> InlineKeyboardMarkup | None:
-    buttons = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    buttons = [
+        [InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows
+    ]
     buttons = [row for row in buttons if row]
     return InlineKeyboardMarkup(buttons) if buttons else None
 
@@ -131,10 +135,12 @@ def prompt(
 
 
 def _ask_held(t, token, _data, period, unit_name, _today):
-    rows = [[
-        (t("report.btn.held_yes"), answer_data(token, st.HELD, st.YES)),
-        (t("report.btn.held_no"), answer_data(token, st.HELD, st.NO)),
-    ]]
+    rows = [
+        [
+            (t("report.btn.held_yes"), answer_data(token, st.HELD, st.YES)),
+            (t("report.btn.held_no"), answer_data(token, st.HELD, st.NO)),
+        ]
+    ]
     return t("report.ask.held", month=period.label, unit=esc(unit_name)), rows
 
 
@@ -149,12 +155,17 @@ def _ask_date(t, token, data, period, _unit_name, today):
         key = {today: "report.btn.today"}.get(when, "report.btn.date")
         if (today - when).days == 1:
             key = "report.btn.yesterday"
-        buttons.append((t(key, date=when.strftime("%d/%m")), answer_data(token, st.DATE, day(when))))
-    return t("report.ask.date", month=period.label), [buttons]
+        buttons.append(
+            (t(key, date=when.strftime("%d/%m")), answer_data(token, st.DATE, day(when)))
+        )
+    example = f"05/{period.month:02d}"
+    return t("report.ask.date", month=period.label, example=example), [buttons]
 
 
 def _ask_type(t, token, _data, _period, _unit_name, _today):
-    rows = [[(t(f"report.type.{kind}"), answer_data(token, st.TYPE, kind))] for kind in MEETING_TYPES]
+    rows = [
+        [(t(f"report.type.{kind}"), answer_data(token, st.TYPE, kind))] for kind in MEETING_TYPES
+    ]
     return t("report.ask.type"), rows
 
 
@@ -183,27 +194,33 @@ def _ask_exempt(t, token, data, _period, _unit_name, _today):
 
 def _ask_present(t, token, data, _period, _unit_name, _today):
     expected = must_attend(data["members"], data["exempt"])
-    rows = [[(t("report.btn.all_present", count=expected), answer_data(token, st.PRESENT, expected))]]
+    rows = [
+        [(t("report.btn.all_present", count=expected), answer_data(token, st.PRESENT, expected))]
+    ]
     return t("report.ask.present", expected=expected), rows
 
 
 def _ask_excused(t, token, data, _period, _unit_name, _today):
     left = must_attend(data["members"], data["exempt"]) - data["present"]
-    rows = [[
-        (t("report.btn.none"), answer_data(token, st.EXCUSED, 0)),
-        (t("report.btn.all_count", count=left), answer_data(token, st.EXCUSED, left)),
-    ]]
+    rows = [
+        [
+            (t("report.btn.none"), answer_data(token, st.EXCUSED, 0)),
+            (t("report.btn.all_excused", count=left), answer_data(token, st.EXCUSED, left)),
+        ]
+    ]
     return t("report.ask.absent_excused", absent=left), rows
 
 
 def _ask_unexcused(t, token, data, _period, _unit_name, _today):
     left = must_attend(data["members"], data["exempt"]) - data["present"] - data["absent_excused"]
-    rows = [[(t("report.btn.all_count", count=left), answer_data(token, st.UNEXCUSED, left))]]
+    rows = [[(t("report.btn.remaining", count=left), answer_data(token, st.UNEXCUSED, left))]]
     return t("report.ask.absent_unexcused", left=left), rows
 
 
 def _ask_upper_name(t, token, _data, _period, _unit_name, _today):
-    return t("report.ask.upper_name"), [[(t("report.btn.skip"), answer_data(token, st.UPPER_NAME, st.SKIP))]]
+    return t("report.ask.upper_name"), [
+        [(t("report.btn.skip"), answer_data(token, st.UPPER_NAME, st.SKIP))]
+    ]
 
 
 def _ask_upper_position(t, token, data, _period, _unit_name, _today):
@@ -388,7 +405,7 @@ def report_view(
     locked_since: date | None = None,
 ) -> str:
     t = partial(i18n.t, lang)
-    role = t(f"report.role.{submitter_role}") if submitter_role in ("secretary", "deputy") else ""
+    role = t(f"role.{submitter_role}") if submitter_role else ""
     parts = [
         t("report.view.title", month=period.label, reference=reference, unit=esc(unit_name)),
         t("report.view.status", status=status_label),
@@ -415,11 +432,11 @@ def report_buttons(
     t = partial(i18n.t, lang)
     rows = []
     if photos:
-        rows.append([(t("report.btn.photos", count=photos), f"ph:{report_id}")])
+        rows.append([(t("report.btn.photos", count=photos), f"rph:{report_id}")])
     if can_edit:
         rows.append([(t("report.btn.amend"), f"rc:{report_id}")])
     if return_version is not None:
-        rows.append([(t("reports.btn.return"), f"s:r:{report_id}:{return_version}")])
+        rows.append([(t("reports.btn.return"), f"rs:r:{report_id}:{return_version}")])
     return keyboard(rows)
 
 
@@ -431,7 +448,7 @@ def correct_button(lang: str, report_id: int) -> Any:
 
 
 def history_cells(lang: str, cells: Iterable[tuple[int, str]]) -> tuple[str, Any]:
-    rows = [[(name, f"h:c:{unit_id}")] for unit_id, name in cells]
+    rows = [[(name, f"rh:c:{unit_id}")] for unit_id, name in cells]
     return i18n.t(lang, "history.choose_cell"), keyboard(rows)
 
 
@@ -444,10 +461,8 @@ def history(
         t("history.line", month=period.label, status=t(f"history.status.{status}"))
         for period, status, _ in months
     ]
-    text = "\n".join(
-        [t("history.title", unit=esc(unit_name)), "", *lines, "", t("history.footer")]
-    )
-    buttons = [(period.label, f"h:v:{rid}") for period, _, rid in months if rid is not None]
+    text = "\n".join([t("history.title", unit=esc(unit_name)), "", *lines, "", t("history.footer")])
+    buttons = [(period.label, f"rh:v:{rid}") for period, _, rid in months if rid is not None]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     return text, keyboard(rows)
 
@@ -466,13 +481,13 @@ def supervisor_list(
     if not total:
         return t("reports.none", month=period.label), None
     buttons: list[list[tuple[str, str]]] = [
-        [(t("reports.row", unit=name, status=status), f"s:v:{rid}")] for rid, name, status in rows
+        [(t("reports.row", unit=name, status=status), f"rs:v:{rid}")] for rid, name, status in rows
     ]
     nav = []
     if page > 1:
-        nav.append((t("reports.btn.prev"), f"s:p:{period}:{page - 1}"))
+        nav.append((t("nav.previous"), f"rs:p:{period}:{page - 1}"))
     if page < pages:
-        nav.append((t("reports.btn.next"), f"s:p:{period}:{page + 1}"))
+        nav.append((t("nav.next"), f"rs:p:{period}:{page + 1}"))
     buttons.append(nav)
     text = t("reports.title", month=period.label, count=total, page=page, pages=pages)
     return text, keyboard(buttons)

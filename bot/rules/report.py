@@ -236,7 +236,9 @@ def is_overdue(period: Period, now: datetime, deadline_day: int, tz: ZoneInfo) -
     return now >= deadline_end(period, deadline_day, tz)
 
 
-def is_locked(period: Period, now: datetime, deadline_day: int, grace_days: int, tz: ZoneInfo) -> bool:
+def is_locked(
+    period: Period, now: datetime, deadline_day: int, grace_days: int, tz: ZoneInfo
+) -> bool:
     return now >= lock_end(period, deadline_day, grace_days, tz)
 
 

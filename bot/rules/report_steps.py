@@ -190,7 +190,9 @@ class Outcome:
     advance: bool = True  # False: stay at the step (a photo was added, more may come)
 
 
-def apply_answer(step: str, answer: Answer, data: dict[str, Any], *, period: Period, today: date) -> Outcome:
+def apply_answer(
+    step: str, answer: Answer, data: dict[str, Any], *, period: Period, today: date
+) -> Outcome:
     """Validate `answer` for `step` and return the new data; raise AnswerError to stay."""
     if step == PHOTOS:
         return _photos(answer, data)
@@ -332,6 +334,7 @@ _APPLY = {
     CONCLUSION: _text_field("conclusion"),
     DEVELOPMENT: _development,
 }
+
 
 def report_values(data: dict[str, Any]) -> dict[str, Any]:
     """The report's fields from a finished draft: a meeting not held keeps only its reason."""

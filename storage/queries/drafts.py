@@ -26,6 +26,13 @@ async def get_draft(*, session: AsyncSession, person_id: int, kind: str) -> Draf
     return result.first()
 
 
+async def draft_by_token(*, session: AsyncSession, person_id: int, token: str) -> Draft | None:
+    result = await session.exec(
+        select(Draft).where(Draft.person_id == person_id, Draft.token == token)
+    )
+    return result.first()
+
+
 async def latest_draft(
     *, session: AsyncSession, person_id: int, kinds: Iterable[str]
 ) -> Draft | None:
