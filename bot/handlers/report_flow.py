@@ -420,6 +420,7 @@ async def _send(session: AsyncSession, context: ChiboContext, draft: Draft) -> l
             role=submitter_role(context, unit),
             base_version=draft.base_version,
             now=now(context),
+            actor=context.actor["actor"],
         )
     except ReportConflict as conflict:
         return await _conflict(session, context, draft, unit, conflict.current)

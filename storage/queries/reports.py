@@ -17,7 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.rules.org import DEPUTY, SECRETARY
 from bot.rules.report import REPORT_FIELDS, STATUS_RETURNED, STATUS_SUBMITTED
-from storage.models import AuditEvent, MeetingReport, Person, ReportRevision, RoleAssignment, Unit
+from storage.models import MeetingReport, Person, ReportRevision, RoleAssignment, Unit
+from storage.queries.audit import record
 from storage.queries.units import in_subtree
 
 
@@ -87,38 +88,43 @@ async def submit_report(
     role: str,
     base_version: int | None,
     now: datetime,
+    actor: str,
 ) -> MeetingReport:
     """Create the month's report, or amend it when `base_version` is its current version.
 
     Raises ReportConflict (writing nothing) when someone else sent or changed the report since
     the sender began (`base_version` None means "there was no report yet"). An amendment keeps
-    the first submission time, so timeliness is judged on the first sending.
+    the first submission time, so timeliness is judged on the first sending. `actor` names the
+    sender in the audit trail ("telegram:<user id>").
     """
+    by = _By(person_id, role, now, actor)
     current = await report_for(session=session, unit_id=unit_id, period=period, for_update=True)
     if current is None:
-        return await _create(session, unit_id, period, values, person_id, role, now)
+        return await _create(session, unit_id, period, values, by)
     if current.version != base_version:
         raise ReportConflict(current)
-    return await _amend(session, current, values, person_id, role, now)
+    return await _amend(session, current, values, by)
+
+
+@dataclass(frozen=True)
+class _By:
+    person_id: int
+    role: str
+    at: datetime
+    actor: str
 
 
 async def _create(
-    session: AsyncSession,
-    unit_id: int,
-    period: str,
-    values: dict[str, Any],
-    person_id: int,
-    role: str,
-    now: datetime,
+    session: AsyncSession, unit_id: int, period: str, values: dict[str, Any], by: _By
 ) -> MeetingReport:
     report = MeetingReport(
         unit_id=unit_id,
         period=period,
         **values,
-        submitted_by_id=person_id,
-        submitter_role=role,
-        first_submitted_at=now,
-        submitted_at=now,
+        submitted_by_id=by.person_id,
+        submitter_role=by.role,
+        first_submitted_at=by.at,
+        submitted_at=by.at,
     )
     try:
         async with session.begin_nested():  # two first sendings at once: one wins, one conflicts
@@ -127,18 +133,13 @@ async def _create(
     except IntegrityError:
         current = await report_for(session=session, unit_id=unit_id, period=period)
         raise ReportConflict(current) from None
-    _audit(session, person_id, "report.submit", report, before=None)
+    await _audit(session, by.actor, by.person_id, "report.submit", report, before=None)
     await session.flush()
     return report
 
 
 async def _amend(
-    session: AsyncSession,
-    report: MeetingReport,
-    values: dict[str, Any],
-    person_id: int,
-    role: str,
-    now: datetime,
+    session: AsyncSession, report: MeetingReport, values: dict[str, Any], by: _By
 ) -> MeetingReport:
     before = snapshot(report)
     session.add(
@@ -154,9 +155,13 @@ async def _amend(
         setattr(report, key, value)
     report.version += 1
     report.status = STATUS_SUBMITTED
-    report.submitted_by_id, report.submitter_role, report.submitted_at = person_id, role, now
+    report.submitted_by_id, report.submitter_role, report.submitted_at = (
+        by.person_id,
+        by.role,
+        by.at,
+    )
     session.add(report)
-    _audit(session, person_id, "report.amend", report, before=before)
+    await _audit(session, by.actor, by.person_id, "report.amend", report, before=before)
     await session.flush()
     return report
 
@@ -169,6 +174,7 @@ async def return_report(
     by_id: int,
     comment: str,
     now: datetime,
+    actor: str,
 ) -> MeetingReport:
     """Return the report for correction (it reopens even after the lock).
 
@@ -185,32 +191,31 @@ async def return_report(
     report.status = STATUS_RETURNED
     report.return_comment, report.returned_by_id, report.returned_at = comment, by_id, now
     session.add(report)
-    _audit(session, by_id, "report.return", report, before=before, note=comment)
+    await _audit(session, actor, by_id, "report.return", report, before=before)
     await session.flush()
     return report
 
 
-def _audit(
+async def _audit(
     session: AsyncSession,
+    actor: str,
     actor_id: int,
     action: str,
     report: MeetingReport,
     *,
     before: dict[str, Any] | None,
-    note: str | None = None,
 ) -> None:
     after = snapshot(report)
-    if note is not None:
-        after["return_comment"] = note
-    session.add(
-        AuditEvent(
-            actor_id=actor_id,
-            action=action,
-            entity="meeting_report",
-            entity_id=str(report.id),
-            before=before,
-            after=after,
-        )
+    after["return_comment"] = report.return_comment
+    await record(
+        session=session,
+        actor=actor,
+        actor_id=actor_id,
+        action=action,
+        entity="meeting_report",
+        entity_id=report.id,
+        before=before,
+        after=after,
     )
 
 

@@ -74,6 +74,7 @@ async def submit(db: Database, unit_id: int, person_id: int, base: int | None, a
             role=kw.pop("role", "secretary"),
             base_version=base,
             now=at,
+            actor="test",
         )
 
 
@@ -114,6 +115,7 @@ async def test_a_stale_version_is_refused_and_changes_nothing(db: Database) -> N
                 role="secretary",
                 base_version=1,
                 now=T0 + timedelta(hours=2),
+                actor="test",
             )
         assert caught.value.current.version == 2  # the caller shows what is stored now
 
@@ -138,6 +140,7 @@ async def test_return_for_correction_then_resubmission_keeps_the_first_time(db: 
             by_id=supervisor.id,
             comment="Thiếu ảnh biên bản",
             now=returned_at,
+            actor="test",
         )
     assert returned.status == "returned" and returned.return_comment == "Thiếu ảnh biên bản"
 
@@ -150,6 +153,7 @@ async def test_return_for_correction_then_resubmission_keeps_the_first_time(db: 
                 by_id=supervisor.id,
                 comment="x",
                 now=returned_at,
+                actor="test",
             )
 
     again = await submit(db, tree.cell_a1.id, secretary.id, 1, returned_at + timedelta(days=1))
@@ -166,7 +170,7 @@ async def test_return_of_a_changed_report_is_refused(db: Database) -> None:
         with pytest.raises(ReportConflict):
             await return_report(
                 session=session, report_id=report.id, version=1, by_id=supervisor.id,
-                comment="x", now=T0,
+                comment="x", now=T0, actor="test",
             )  # fmt: skip
 
 
