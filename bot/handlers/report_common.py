@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 
 from bot import notify
-from bot.access import Action, can, scope
+from bot.access import Action, can
 from bot.clock import now
 from bot.context import ChiboContext
 from bot.render import report as render
@@ -47,15 +47,19 @@ async def expired(update: Update, context: ChiboContext) -> None:
 
 def reporting_cells(context: ChiboContext) -> list[Unit]:
     """The cells the speaker may report for (secretary or deputy), in the order of their roles."""
-    units = scope(context.identity.roles, Action.REPORT_SUBMIT)
-    return [unit for unit in units if unit.kind == CELL]  # type: ignore[misc]
+    return _own_cells(context, Action.REPORT_SUBMIT)
 
 
 def viewable_cells(context: ChiboContext) -> list[Unit]:
-    """The cells whose history the speaker sees as a cell member (not as a supervisor)."""
+    """The cells whose history the speaker sees as one of the cell (not as a supervisor)."""
+    return _own_cells(context, Action.REPORT_VIEW)
+
+
+def _own_cells(context: ChiboContext, action: Action) -> list[Unit]:
+    roles = context.identity.roles
     cells: dict[int, Unit] = {}
-    for _, unit in context.identity.roles:
-        if unit.kind == CELL and can(context.identity.roles, Action.REPORT_VIEW, unit):
+    for _, unit in roles:
+        if unit.kind == CELL and can(roles, action, unit):
             cells.setdefault(unit.id, unit)
     return list(cells.values())
 

@@ -410,6 +410,7 @@ async def _send(session: AsyncSession, context: ChiboContext, draft: Draft) -> l
     if current is None and not _reportable(context, period):
         await delete_draft(session=session, draft=draft)
         return [Say(context.t("report.period_closed", month=period.label))]
+    was_returned = current is not None and current.status == STATUS_RETURNED
     try:
         report = await submit_report(
             session=session,
@@ -424,10 +425,9 @@ async def _send(session: AsyncSession, context: ChiboContext, draft: Draft) -> l
         )
     except ReportConflict as conflict:
         return await _conflict(session, context, draft, unit, conflict.current)
-    mode = draft.data.get("_mode")
     await delete_draft(session=session, draft=draft)
     replies = [Say(_confirmation(context, report, unit))]
-    if mode == "correct" and report.returned_by_id is not None:
+    if was_returned and report.returned_by_id is not None:
         supervisor = await person_by_id(session=session, person_id=report.returned_by_id)
         if supervisor is not None:
             replies.append(_resubmitted_notice(context, supervisor, report, unit))
@@ -515,9 +515,12 @@ async def reprompt(update: Update, context: ChiboContext, draft: Draft) -> None:
 
 
 def describe(context: ChiboContext, draft: Draft) -> str:
-    if draft.period:
-        return context.t("report.describe", month=Period.parse(draft.period).label)
-    return context.t("report.describe_new")
+    if not draft.period:
+        return context.t("report.describe_new")
+    month = Period.parse(draft.period).label
+    if draft.data.get("_mode") in ("amend", "correct"):  # the sent report itself stays
+        return context.t("report.describe_amend", month=month)
+    return context.t("report.describe", month=month)
 
 
 FLOW = Flow(typed=typed_answer, reprompt=reprompt, describe=describe)

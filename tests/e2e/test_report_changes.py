@@ -76,6 +76,8 @@ def test_amend_before_the_lock_keeps_the_earlier_version(an, run_db):
     an.send("/report")
     review = an.wait_reply().text
     assert "đang sửa báo cáo đã gửi (bản lần 1)" in review and "Đảng viên: 45" in review
+    press(an, "Hủy", "báo cáo đã gửi vẫn giữ nguyên")
+    press(an, "Làm tiếp", "đang sửa báo cáo đã gửi (bản lần 1)")
     press(an, "Nội dung", "Bước 10/13")
     answer(an, "Triển khai kế hoạch tháng 12, bổ sung", "Xem lại báo cáo")
     amended = press(an, "Gửi báo cáo", "Đã lưu bản sửa (lần 2)").text
