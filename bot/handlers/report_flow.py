@@ -97,7 +97,7 @@ async def _begin(context: ChiboContext, correct_id: int | None) -> list[Say]:
         if draft is not None and draft.step not in (st.CELL, st.PERIOD):
             drop = f"drop.{correct_id}" if correct_id else "drop"
             month = Period.parse(draft.period).label
-            stage = render.stage_label(draft.step, draft.data)
+            stage = render.stage_label(context.lang, draft.step, draft.data)
             replies.append(Say(*render.resume_offer(context.lang, draft.token, month, stage, drop)))
         elif correct_id is not None:
             replies += await _open_report(session, context, correct_id)
@@ -119,11 +119,15 @@ async def _choose_cell(
     return [Say(*render.cell_choice(context.lang, draft.token, [(c.id, c.name) for c in cells]))]
 
 
-async def _choose_period(session: AsyncSession, context: ChiboContext, cell: Unit) -> list[Say]:
-    settings, moment = context.settings, now(context)
-    periods = reportable_periods(
-        moment, settings.report_deadline_day, settings.report_lock_grace_days, settings.tz
+def _reportable(context: ChiboContext) -> list[Period]:
+    settings = context.settings
+    return reportable_periods(
+        now(context), settings.report_deadline_day, settings.report_lock_grace_days, settings.tz
     )
+
+
+async def _choose_period(session: AsyncSession, context: ChiboContext, cell: Unit) -> list[Say]:
+    periods = _reportable(context)
     if len(periods) == 1:
         return await _open(session, context, cell, periods[0])
     sent = await reports_by_period(session=session, unit_id=cell.id, periods=map(str, periods))
@@ -155,10 +159,7 @@ async def _open(
     """Begin the month: a new report from the first step, or the review of the sent one."""
     report = await report_for(session=session, unit_id=cell.id, period=str(period))
     if report is None:
-        settings = context.settings
-        if period not in reportable_periods(
-            now(context), settings.report_deadline_day, settings.report_lock_grace_days, settings.tz
-        ):
+        if period not in _reportable(context):
             await _drop(session, context)
             return [Say(context.t("report.period_closed", month=period.label))]
         last = await last_held_report(session=session, unit_id=cell.id, before=str(period))
@@ -407,7 +408,7 @@ async def _send(session: AsyncSession, context: ChiboContext, draft: Draft) -> l
     if current is not None and not amendable(context, current):
         await delete_draft(session=session, draft=draft)
         return await _locked(session, context, current, unit)
-    if current is None and not _reportable(context, period):
+    if current is None and period not in _reportable(context):
         await delete_draft(session=session, draft=draft)
         return [Say(context.t("report.period_closed", month=period.label))]
     was_returned = current is not None and current.status == STATUS_RETURNED
@@ -432,13 +433,6 @@ async def _send(session: AsyncSession, context: ChiboContext, draft: Draft) -> l
         if supervisor is not None:
             replies.append(_resubmitted_notice(context, supervisor, report, unit))
     return replies
-
-
-def _reportable(context: ChiboContext, period: Period) -> bool:
-    settings = context.settings
-    return period in reportable_periods(
-        now(context), settings.report_deadline_day, settings.report_lock_grace_days, settings.tz
-    )
 
 
 async def _conflict(

@@ -15,7 +15,8 @@ Callback data formats (all under Telegram's 64 bytes):
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -106,9 +107,10 @@ def resume_offer(lang: str, token: str, month: str, stage: str, drop: str) -> tu
     return t("report.resume_offer", month=month, stage=stage), keyboard(rows)
 
 
-def stage_label(step: str, data: dict[str, Any]) -> str:
+def stage_label(lang: str, step: str, data: dict[str, Any]) -> str:
+    """Where a draft stands, for the offer to resume it: "5/13", or "the review"."""
     if step == st.REVIEW:
-        return "✓"
+        return i18n.t(lang, "report.stage_review")
     number, total = st.stage(step, data)
     return f"{number}/{total}"
 
@@ -125,127 +127,143 @@ def prompt(
     error: str | None = None,
 ) -> tuple[str, Any]:
     """The question of `step`, with its buttons; `error` (already translated) goes first."""
-    t = partial(i18n.t, lang)
+    ask = _Ask(partial(i18n.t, lang), token, data, period, unit_name, today)
     number, total = st.stage(step, data)
-    question, rows = _QUESTIONS[step](t, token, data, period, unit_name, today)
-    text = t("report.stage", number=number, total=total) + " " + question
+    question, rows = _QUESTIONS[step](ask)
+    text = ask.t("report.stage", number=number, total=total) + " " + question
     if error:
         text = "⚠️ " + error + "\n\n" + text
     return text, keyboard(rows)
 
 
-def _ask_held(t, token, _data, period, unit_name, _today):
+@dataclass(frozen=True)
+class _Ask:
+    """What a step's question is made from."""
+
+    t: Callable[..., str]
+    token: str
+    data: dict[str, Any]
+    period: Period
+    unit_name: str
+    today: date
+
+    def button(self, key: str, step: str, choice: object, **values: object) -> tuple[str, str]:
+        """A button labelled with message `key` (filled with `values`) answering `choice`."""
+        return self.t(key, **values), answer_data(self.token, step, choice)
+
+    @property
+    def last(self) -> dict[str, Any]:
+        """Figures of the cell's last report (see report_flow._usual_figures)."""
+        return self.data.get("_last") or {}
+
+    @property
+    def expected(self) -> int:
+        return must_attend(self.data["members"], self.data["exempt"])
+
+
+Question = tuple[str, list[list[tuple[str, str]]]]
+
+
+def _ask_held(q: _Ask) -> Question:
     rows = [
         [
-            (t("report.btn.held_yes"), answer_data(token, st.HELD, st.YES)),
-            (t("report.btn.held_no"), answer_data(token, st.HELD, st.NO)),
+            q.button("report.btn.held_yes", st.HELD, st.YES),
+            q.button("report.btn.held_no", st.HELD, st.NO),
         ]
     ]
-    return t("report.ask.held", month=period.label, unit=esc(unit_name)), rows
+    return q.t("report.ask.held", month=q.period.label, unit=esc(q.unit_name)), rows
 
 
-def _ask_reason(t, _token, _data, _period, _unit_name, _today):
-    return t("report.ask.reason", limit=TEXT_LIMITS["not_held_reason"]), []
+def _ask_reason(q: _Ask) -> Question:
+    return q.t("report.ask.reason", limit=TEXT_LIMITS["not_held_reason"]), []
 
 
-def _ask_date(t, token, data, period, _unit_name, today):
-    usual = (data.get("_last") or {}).get("day")
+def _ask_date(q: _Ask) -> Question:
     buttons = []
-    for when in quick_dates(period, today, usual):
-        key = {today: "report.btn.today"}.get(when, "report.btn.date")
-        if (today - when).days == 1:
-            key = "report.btn.yesterday"
-        buttons.append(
-            (t(key, date=when.strftime("%d/%m")), answer_data(token, st.DATE, day(when)))
+    for when in quick_dates(q.period, q.today, q.last.get("day")):
+        key = {0: "report.btn.today", 1: "report.btn.yesterday"}.get(
+            (q.today - when).days, "report.btn.date"
         )
-    example = f"05/{period.month:02d}"
-    return t("report.ask.date", month=period.label, example=example), [buttons]
+        buttons.append(q.button(key, st.DATE, day(when), date=when.strftime("%d/%m")))
+    example = f"05/{q.period.month:02d}"
+    return q.t("report.ask.date", month=q.period.label, example=example), [buttons]
 
 
-def _ask_type(t, token, _data, _period, _unit_name, _today):
-    rows = [
-        [(t(f"report.type.{kind}"), answer_data(token, st.TYPE, kind))] for kind in MEETING_TYPES
-    ]
-    return t("report.ask.type"), rows
+def _ask_type(q: _Ask) -> Question:
+    rows = [[q.button(f"report.type.{kind}", st.TYPE, kind)] for kind in MEETING_TYPES]
+    return q.t("report.ask.type"), rows
 
 
-def _ask_topic(t, _token, _data, _period, _unit_name, _today):
-    return t("report.ask.topic", limit=TEXT_LIMITS["topic"]), []
+def _ask_topic(q: _Ask) -> Question:
+    return q.t("report.ask.topic", limit=TEXT_LIMITS["topic"]), []
 
 
-def _last_button(t, token, step, value):
+def _same_as_last(q: _Ask, step: str, value: int | None) -> list[list[tuple[str, str]]]:
     if value is None:
         return []
-    return [[(t("report.btn.same_as_last", value=value), answer_data(token, step, value))]]
+    return [[q.button("report.btn.same_as_last", step, value, value=value)]]
 
 
-def _ask_members(t, token, data, _period, _unit_name, _today):
-    last = (data.get("_last") or {}).get("members")
-    return t("report.ask.members"), _last_button(t, token, st.MEMBERS, last)
+def _ask_members(q: _Ask) -> Question:
+    return q.t("report.ask.members"), _same_as_last(q, st.MEMBERS, q.last.get("members"))
 
 
-def _ask_exempt(t, token, data, _period, _unit_name, _today):
-    last = (data.get("_last") or {}).get("exempt")
-    rows = _last_button(t, token, st.EXEMPT, last)
+def _ask_exempt(q: _Ask) -> Question:
+    last = q.last.get("exempt")
+    rows = _same_as_last(q, st.EXEMPT, last)
     if last != 0:
-        rows.append([(t("report.btn.none"), answer_data(token, st.EXEMPT, 0))])
-    return t("report.ask.exempt", members=data["members"]), rows
+        rows.append([q.button("report.btn.none", st.EXEMPT, 0)])
+    return q.t("report.ask.exempt", members=q.data["members"]), rows
 
 
-def _ask_present(t, token, data, _period, _unit_name, _today):
-    expected = must_attend(data["members"], data["exempt"])
-    rows = [
-        [(t("report.btn.all_present", count=expected), answer_data(token, st.PRESENT, expected))]
-    ]
-    return t("report.ask.present", expected=expected), rows
+def _ask_present(q: _Ask) -> Question:
+    rows = [[q.button("report.btn.all_present", st.PRESENT, q.expected, count=q.expected)]]
+    return q.t("report.ask.present", expected=q.expected), rows
 
 
-def _ask_excused(t, token, data, _period, _unit_name, _today):
-    left = must_attend(data["members"], data["exempt"]) - data["present"]
+def _ask_excused(q: _Ask) -> Question:
+    absent = q.expected - q.data["present"]
     rows = [
         [
-            (t("report.btn.none"), answer_data(token, st.EXCUSED, 0)),
-            (t("report.btn.all_excused", count=left), answer_data(token, st.EXCUSED, left)),
+            q.button("report.btn.none", st.EXCUSED, 0),
+            q.button("report.btn.all_excused", st.EXCUSED, absent, count=absent),
         ]
     ]
-    return t("report.ask.absent_excused", absent=left), rows
+    return q.t("report.ask.absent_excused", absent=absent), rows
 
 
-def _ask_unexcused(t, token, data, _period, _unit_name, _today):
-    left = must_attend(data["members"], data["exempt"]) - data["present"] - data["absent_excused"]
-    rows = [[(t("report.btn.remaining", count=left), answer_data(token, st.UNEXCUSED, left))]]
-    return t("report.ask.absent_unexcused", left=left), rows
+def _ask_unexcused(q: _Ask) -> Question:
+    left = q.expected - q.data["present"] - q.data["absent_excused"]
+    rows = [[q.button("report.btn.remaining", st.UNEXCUSED, left, count=left)]]
+    return q.t("report.ask.absent_unexcused", left=left), rows
 
 
-def _ask_upper_name(t, token, _data, _period, _unit_name, _today):
-    return t("report.ask.upper_name"), [
-        [(t("report.btn.skip"), answer_data(token, st.UPPER_NAME, st.SKIP))]
-    ]
+def _ask_upper_name(q: _Ask) -> Question:
+    return q.t("report.ask.upper_name"), [[q.button("report.btn.skip", st.UPPER_NAME, st.SKIP)]]
 
 
-def _ask_upper_position(t, token, data, _period, _unit_name, _today):
-    rows = [[(t("report.btn.skip"), answer_data(token, st.UPPER_POSITION, st.SKIP))]]
-    return t("report.ask.upper_position", name=esc(data["upper_attendee_name"])), rows
+def _ask_upper_position(q: _Ask) -> Question:
+    rows = [[q.button("report.btn.skip", st.UPPER_POSITION, st.SKIP)]]
+    return q.t("report.ask.upper_position", name=esc(q.data["upper_attendee_name"])), rows
 
 
-def _ask_content(t, _token, _data, _period, _unit_name, _today):
-    return t("report.ask.content", limit=TEXT_LIMITS["content"]), []
+def _ask_content(q: _Ask) -> Question:
+    return q.t("report.ask.content", limit=TEXT_LIMITS["content"]), []
 
 
-def _ask_conclusion(t, _token, _data, _period, _unit_name, _today):
-    return t("report.ask.conclusion", limit=TEXT_LIMITS["conclusion"]), []
+def _ask_conclusion(q: _Ask) -> Question:
+    return q.t("report.ask.conclusion", limit=TEXT_LIMITS["conclusion"]), []
 
 
-def _ask_development(t, token, _data, _period, _unit_name, _today):
-    rows = [[(t("report.btn.skip"), answer_data(token, st.DEVELOPMENT, st.SKIP))]]
-    return t("report.ask.development"), rows
+def _ask_development(q: _Ask) -> Question:
+    return q.t("report.ask.development"), [[q.button("report.btn.skip", st.DEVELOPMENT, st.SKIP)]]
 
 
-def _ask_photos(t, token, data, _period, _unit_name, _today):
-    return t("report.ask.photos"), photo_buttons(t, token, len(data.get("photos") or []))
+def _ask_photos(q: _Ask) -> Question:
+    return q.t("report.ask.photos"), _photo_buttons(q.t, q.token, len(q.data.get("photos") or []))
 
 
-def photo_buttons(t, token: str, count: int) -> list[list[tuple[str, str]]]:
+def _photo_buttons(t: Callable[..., str], token: str, count: int) -> list[list[tuple[str, str]]]:
     if count:
         return [[(t("report.btn.done", count=count), answer_data(token, st.PHOTOS, st.DONE))]]
     return [[(t("report.btn.skip"), answer_data(token, st.PHOTOS, st.SKIP))]]
@@ -253,7 +271,7 @@ def photo_buttons(t, token: str, count: int) -> list[list[tuple[str, str]]]:
 
 def photo_received(lang: str, token: str, count: int) -> tuple[str, Any]:
     t = partial(i18n.t, lang)
-    return t("report.photo_received", count=count), keyboard(photo_buttons(t, token, count))
+    return t("report.photo_received", count=count), keyboard(_photo_buttons(t, token, count))
 
 
 _QUESTIONS = {
@@ -335,7 +353,7 @@ def _attendance_lines(lang: str, values: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _upper_line(t, values: dict[str, Any]) -> str:
+def _upper_line(t: Callable[..., str], values: dict[str, Any]) -> str:
     name, position = values.get("upper_attendee_name"), values.get("upper_attendee_position")
     if not name:
         return t("report.line.upper_none")
@@ -344,7 +362,7 @@ def _upper_line(t, values: dict[str, Any]) -> str:
     return t("report.line.upper", name=esc(name), position=esc(position))
 
 
-def _development_line(t, values: dict[str, Any]) -> str:
+def _development_line(t: Callable[..., str], values: dict[str, Any]) -> str:
     if values.get("candidates") is None:
         return t("report.line.development_none")
     return t(
