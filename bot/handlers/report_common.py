@@ -16,7 +16,7 @@ from bot.context import ChiboContext
 from bot.render import report as render
 from bot.rules.org import CELL, DEPUTY, SECRETARY
 from bot.rules.periods import Period, lock_end
-from bot.rules.report import can_amend, history_status, reference_number
+from bot.rules.report import STATUS_RETURNED, can_amend, history_status, reference_number
 from storage.models import MeetingReport, Unit
 from storage.queries.reports import person_by_id, snapshot
 
@@ -115,6 +115,6 @@ async def report_text(
         version=report.version,
         status_label=context.t(f"history.status.{status}"),
         tz=settings.tz,
-        return_comment=report.return_comment if report.status == "returned" else None,
+        return_comment=report.return_comment if report.status == STATUS_RETURNED else None,
         locked_since=locked,
     )

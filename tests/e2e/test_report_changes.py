@@ -141,6 +141,10 @@ def test_return_for_correction_and_resubmission(an, binh, cuong, bot, run_db):
     press(an, "Xong (1 ảnh)", "Ảnh biên bản: 1")
     press(an, "Gửi báo cáo", "Đã lưu bản sửa (lần 2)")
     cuong.wait_for_text("đã bổ sung và gửi lại báo cáo tháng 11/2026")
+    press(cuong, "Xem báo cáo", "Ảnh biên bản: 1")
+    cuong.press("Xem ảnh biên bản (1)")
+    assert cuong.wait_reply().kind == "photo"  # the photo of the minutes the secretary sent
+    assert "Trả lại để bổ sung" in cuong.messages()[-2].buttons[-1]  # may return it again
 
     [report] = reports(run_db)
     assert report.status == "submitted" and len(report.photos) == 1
