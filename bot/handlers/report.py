@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bot.drafts import Flow
 from bot.handlers import report_flow, report_history, report_review
+from bot.handlers.report_common import private_only
 
 COMMANDS = (
     ("report", report_flow.report_command),
@@ -18,13 +19,16 @@ COMMANDS = (
     ("reports", report_review.reports_command),
 )
 
-BUTTONS = (
-    (f"{report_flow.START}$", report_flow.start_button),
-    (report_flow.ANSWER_PREFIX, report_flow.on_button),
-    (report_flow.CORRECT_PREFIX, report_flow.correct_button),
-    (report_history.HISTORY_PREFIX, report_history.on_button),
-    (report_history.PHOTOS_PREFIX, report_history.photos_button),
-    (report_review.PREFIX, report_review.on_button),
+BUTTONS = tuple(
+    (prefix, private_only(callback))
+    for prefix, callback in (
+        (f"{report_flow.START}$", report_flow.start_button),
+        (report_flow.ANSWER_PREFIX, report_flow.on_button),
+        (report_flow.CORRECT_PREFIX, report_flow.correct_button),
+        (report_history.HISTORY_PREFIX, report_history.on_button),
+        (report_history.PHOTOS_PREFIX, report_history.photos_button),
+        (report_review.PREFIX, report_review.on_button),
+    )
 )
 
 FLOWS: dict[str, Flow] = {

@@ -3,11 +3,14 @@ the speaker's reporting cells, and how a stored report is shown."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
+from telegram.constants import ChatType
 
 from bot import notify
 from bot.access import Action, can
@@ -19,6 +22,8 @@ from bot.rules.periods import Period, lock_end
 from bot.rules.report import STATUS_RETURNED, can_amend, history_status, reference_number
 from storage.models import MeetingReport, Unit
 from storage.queries.reports import person_by_id, snapshot
+
+Callback = Callable[[Update, ChiboContext], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,20 @@ async def deliver(update: Update, context: ChiboContext, replies: list[Say]) -> 
             await notify.send_quietly(
                 context.bot, context.db, reply.chat_id, reply.text, reply_markup=reply.markup
             )
+
+
+def private_only(callback: Callback) -> Callback:
+    """A button of the report pressed outside the private chat (a forwarded message in a group)
+    is answered with an alert and not applied: reports are made in private."""
+
+    @wraps(callback)
+    async def guarded(update: Update, context: ChiboContext) -> None:
+        if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+            await update.callback_query.answer(context.t("group.private_only"), show_alert=True)
+            return
+        await callback(update, context)
+
+    return guarded
 
 
 async def expired(update: Update, context: ChiboContext) -> None:

@@ -267,6 +267,17 @@ def test_the_reminders_button_begins_like_report(an, bot):
     press(an, "Bỏ, làm lại", "Bước 1/13")
 
 
+def test_report_buttons_are_not_applied_in_a_group(tg, an, bot):
+    group = tg.group(-100123, "Đảng ủy xã Đông Ngũ")
+    group.add(an)
+    group.add_bot(an)
+    tg.wait_idle()
+    remind(bot, group.chat_id)
+    group.press(an, "Báo cáo ngay")
+    assert "chỉ dùng khi nhắn riêng" in group.wait_answer().text
+    group.assert_no_reply()
+
+
 def test_a_stale_draft_expires_when_its_owner_comes_back(an, bot):
     an.send("/report")
     an.wait_for_text("Bước 1/13")
