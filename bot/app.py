@@ -22,26 +22,13 @@ from bot import menu
 from bot.commands import publish_menu
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext, load_identity
-from bot.handlers import (
-    errors,
-    fallback,
-    gate,
-    groups,
-    invite,
-    language,
-    problem_handle,
-    problem_raise,
-    problems,
-    start,
-)
-from bot.render import problems as problem_buttons
+from bot.drafts import DraftRouter
+from bot.handlers import errors, fallback, gate, groups, invite, language, problems, report, start
 from storage.db import Database
 
 # Handler groups run in this order; within a group the first matching handler wins, so the
-# fallback is the last handler of the features' group. Typed answers to a conversation kept in
-# a draft come in their own group before the features: each takes a message only when the
-# person's latest draft is its own (then stops), so commands and menu buttons are never eaten.
-IDENTITY, GATE, ANSWERS, FEATURES = -100, -90, -50, 0
+# fallback is the last handler of the features' group.
+IDENTITY, GATE, FEATURES = -100, -90, 0
 
 Callback = Callable[[Update, ChiboContext], Awaitable[None]]
 
@@ -98,19 +85,15 @@ def _register(app: ChiboApplication) -> None:
     add_command(app, "link", groups.link, private=False)
     add_command(app, "unlink", groups.unlink, private=False)
     add_buttons(app, groups.PREFIX, groups.confirm)
-    app.add_handler(MessageHandler(problems.ANSWERS, problems.answer), group=ANSWERS)
-    add_command(app, "problem", problem_raise.start)
-    add_buttons(app, problem_buttons.RAISE, problem_raise.press)
-    add_command(app, "problems", problem_handle.list_command)
-    add_command(app, "myproblems", problem_handle.my_command)
-    add_buttons(app, problem_buttons.LIST, problem_handle.list_press)
-    add_buttons(app, problem_buttons.FILTER, problem_handle.filter_press)
-    add_buttons(app, problem_buttons.VIEW, problem_handle.view_press)
-    add_buttons(app, problem_buttons.MEDIA, problem_handle.media_press)
-    add_buttons(app, problem_buttons.HANDLE, problem_handle.handle_press)
-    add_buttons(app, problem_buttons.NOTE, problem_handle.note_cancel)
-    add_buttons(app, problem_buttons.MINE, problem_handle.my_press)
-    add_buttons(app, problem_buttons.REOPEN, problem_handle.reopen_press)
+    for name, callback in (*report.COMMANDS, *problems.COMMANDS):
+        add_command(app, name, callback)
+    for prefix, callback in (*report.BUTTONS, *problems.BUTTONS):
+        add_buttons(app, prefix, callback)
+
+    # Typed answers go to the person's conversation in progress (a draft), else to the fallback.
+    drafts = DraftRouter({**report.FLOWS, **problems.FLOWS}, fallback.anything_else)
+    add_command(app, "cancel", drafts.cancel)
+    app.add_handlers(drafts.handlers(), group=FEATURES)
 
     app.add_handler(CallbackQueryHandler(fallback.stale_button), group=FEATURES)
     app.add_handler(MessageHandler(filters.ALL, fallback.anything_else), group=FEATURES)

@@ -2,44 +2,68 @@
 
 from __future__ import annotations
 
-import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import CallbackQuery, InlineKeyboardMarkup, ReplyParameters, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest
 
 from bot import i18n
+from bot.clock import now
 from bot.config import Settings
 from bot.context import ChiboContext
+from bot.drafts import is_stale
 from bot.notify import send_quietly
 from bot.render import problems as render
 from bot.rules import problems as rules
-from storage.models import Draft, GroupLink, MeetingReport, Person, Problem, utcnow
-from storage.queries.problems import delete_draft, get_draft, recent_events, state_version
+from storage.models import Draft, GroupLink, MeetingReport, Person, Problem
+from storage.queries.drafts import delete_draft, get_draft, save_draft
+from storage.queries.problems import recent_events, state_version
 from storage.queries.units import unit_by_id
 
 RAISE_KIND, NOTE_KIND = "problem", "problem_note"
-KINDS = (RAISE_KIND, NOTE_KIND)
 # A note asked for by an action is typed at once; left longer, a later message must not
 # silently become, say, the result of resolving a problem.
 NOTE_LIFETIME = timedelta(hours=12)
 
 
-def new_token() -> str:
-    return secrets.token_hex(4)
-
-
-def is_expired(draft: Draft, settings: Settings, now: datetime) -> bool:
+def _is_stale(draft: Draft, context: ChiboContext) -> bool:
     if draft.kind == NOTE_KIND:
-        return draft.updated_at < now - NOTE_LIFETIME
-    return draft.updated_at < now - timedelta(days=settings.draft_expiry_days)
+        return now(context) - draft.updated_at >= NOTE_LIFETIME
+    return is_stale(draft.updated_at, now(context), context.settings.draft_expiry_days)
+
+
+async def own_draft(session: AsyncSession, context: ChiboContext, kind: str) -> Draft | None:
+    """The speaker's draft of `kind`, unless it was left too long (then it is dropped)."""
+    draft = await get_draft(session=session, person_id=context.identity.person.id, kind=kind)
+    if draft is not None and _is_stale(draft, context):
+        await delete_draft(session=session, draft=draft)
+        return None
+    return draft
+
+
+async def update_draft(
+    session: AsyncSession,
+    context: ChiboContext,
+    draft: Draft,
+    step: str | None = None,
+    **data: object,
+) -> None:
+    """Move the draft to `step` (if given) with `data` merged in, and save it."""
+    if step is not None:
+        draft.step = step
+    draft.data.update(data)
+    await save_draft(session=session, draft=draft, now=now(context))
 
 
 async def drop_pending_note(context: ChiboContext) -> None:
     """A problem command leaves a note that was asked for and not typed."""
     async with context.db.session() as session:
-        await delete_draft(session=session, person_id=context.identity.person.id, kind=NOTE_KIND)
+        draft = await get_draft(
+            session=session, person_id=context.identity.person.id, kind=NOTE_KIND
+        )
+        if draft is not None:
+            await delete_draft(session=session, draft=draft)
 
 
 async def edit_quietly(
@@ -52,25 +76,6 @@ async def edit_quietly(
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             raise
-
-
-async def refuse_stranger(update: Update, context: ChiboContext) -> bool:
-    """Buttons pressed in a group reach here from anyone: only members get further."""
-    if context.identity.is_member:
-        return False
-    await update.callback_query.answer(context.t("problem.expired"), show_alert=True)
-    return True
-
-
-async def live_draft(
-    session: AsyncSession, settings: Settings, person_id: int, kind: str, now: datetime
-) -> Draft | None:
-    """The person's draft of `kind`, unless it was left too long (then it is dropped)."""
-    draft = await get_draft(session=session, person_id=person_id, kind=kind)
-    if draft is not None and is_expired(draft, settings, now):
-        await delete_draft(session=session, person_id=person_id, kind=kind)
-        return None
-    return draft
 
 
 def person_language(person: Person | None, settings: Settings) -> str:
@@ -108,7 +113,7 @@ async def notify_handlers(
 ) -> None:
     """Tell the handling unit's supervisors (with the action buttons) and its linked groups
     (information only) about the problem; `kind` picks the first line (new, urgent, ...)."""
-    now, tz, settings = utcnow(), context.settings.tz, context.settings
+    moment, tz, settings = now(context), context.settings.tz, context.settings
     actions = rules.allowed_actions(card.problem.status)
     speaker = context.identity.person
     for person in recipients:
@@ -120,13 +125,13 @@ async def notify_handlers(
             context.bot,
             context.db,
             person.telegram_id,
-            render.card_text(lang, card, now, tz, header),
+            render.card_text(lang, card, moment, tz, header),
             reply_markup=render.card_keyboard(lang, card, actions, reopen=False),
         )
     for group in groups:
         lang = settings.default_language
         header = render.handler_header(lang, kind, **values)
-        text = render.card_text(lang, card, now, tz, header)
+        text = render.card_text(lang, card, moment, tz, header)
         await send_quietly(context.bot, context.db, group.chat_id, text)
 
 

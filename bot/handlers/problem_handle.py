@@ -15,30 +15,28 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InputMediaPhoto, Update
 
 from bot.access import Action, can, scope
+from bot.clock import now
 from bot.context import ChiboContext
 from bot.handlers.problem_common import (
     NOTE_KIND,
     drop_pending_note,
     edit_quietly,
-    live_draft,
     load_card,
-    new_token,
     notify_handlers,
     notify_reporter,
-    refuse_stranger,
+    own_draft,
 )
 from bot.render import problems as render
 from bot.rules import problems as rules
-from storage.models import GroupLink, Person, Problem, utcnow
+from storage.models import Draft, GroupLink, Person, Problem
+from storage.queries.drafts import delete_draft, get_draft, start_draft
 from storage.queries.groups import groups_of_unit
 from storage.queries.problems import (
     change_status,
-    delete_draft,
     list_problems,
     nearest_supervised_ancestor,
     problem_by_id,
     reporter_problems,
-    start_draft,
     state_version,
     supervisors_of,
 )
@@ -63,8 +61,6 @@ async def list_command(update: Update, context: ChiboContext) -> None:
 
 
 async def list_press(update: Update, context: ChiboContext) -> None:
-    if await refuse_stranger(update, context):
-        return
     query = update.callback_query
     status, category, page = [*query.data.removeprefix(render.LIST).split(":"), "", ""][:3]
     valid = (
@@ -82,8 +78,6 @@ async def list_press(update: Update, context: ChiboContext) -> None:
 
 async def filter_press(update: Update, context: ChiboContext) -> None:
     """Choose a status (keeping the category) or a category (keeping the status)."""
-    if await refuse_stranger(update, context):
-        return
     query = update.callback_query
     which, _, other = query.data.removeprefix(render.FILTER).partition(":")
     if which == "s" and (other == render.ANY_CATEGORY or other in rules.CATEGORIES):
@@ -120,7 +114,15 @@ async def _list(context: ChiboContext, status: str, category: str, page: int) ->
                 limit=PAGE_SIZE,
             )
     return render.problem_list(
-        context.lang, rows, total, page, PAGE_SIZE, status, category, utcnow(), context.settings.tz
+        context.lang,
+        rows,
+        total,
+        page,
+        PAGE_SIZE,
+        status,
+        category,
+        now(context),
+        context.settings.tz,
     )
 
 
@@ -132,8 +134,6 @@ async def my_command(update: Update, context: ChiboContext) -> None:
 
 
 async def my_press(update: Update, context: ChiboContext) -> None:
-    if await refuse_stranger(update, context):
-        return
     query = update.callback_query
     page = query.data.removeprefix(render.MINE)
     if not page.isdigit():
@@ -153,7 +153,7 @@ async def _mine(context: ChiboContext, page: int) -> render.Prompt:
             limit=PAGE_SIZE,
         )
     return render.my_problems(
-        context.lang, problems, total, page, PAGE_SIZE, utcnow(), context.settings.tz
+        context.lang, problems, total, page, PAGE_SIZE, now(context), context.settings.tz
     )
 
 
@@ -170,7 +170,7 @@ def _may_view(context: ChiboContext, card: render.Card) -> bool:
 def _card_message(context: ChiboContext, card: render.Card, header: str = "") -> render.Prompt:
     """The card as this speaker sees it: action buttons if they handle it, "not resolved" if
     they raised it and may still reopen it."""
-    now, settings, problem = utcnow(), context.settings, card.problem
+    moment, settings, problem = now(context), context.settings, card.problem
     actions: tuple[str, ...] = ()
     if can(context.identity.roles, Action.PROBLEM_HANDLE, card.handling_unit):
         actions = rules.allowed_actions(problem.status)
@@ -178,11 +178,11 @@ def _card_message(context: ChiboContext, card: render.Card, header: str = "") ->
     reopen = problem.reporter_id == person.id and rules.can_reopen(
         problem.status,
         resolved_at=problem.resolved_at,
-        now=now,
+        now=moment,
         reopen_days=settings.problem_reopen_days,
     )
     return (
-        render.card_text(context.lang, card, now, settings.tz, header),
+        render.card_text(context.lang, card, moment, settings.tz, header),
         render.card_keyboard(context.lang, card, actions, reopen),
     )
 
@@ -197,8 +197,6 @@ async def _visible_card(context: ChiboContext, problem_id: str) -> render.Card |
 
 
 async def view_press(update: Update, context: ChiboContext) -> None:
-    if await refuse_stranger(update, context):
-        return
     query = update.callback_query
     card = await _visible_card(context, query.data.removeprefix(render.VIEW))
     if card is None:
@@ -211,8 +209,6 @@ async def view_press(update: Update, context: ChiboContext) -> None:
 
 async def media_press(update: Update, context: ChiboContext) -> None:
     """Send a problem's photos and location (not pushed with notifications: weak signal)."""
-    if await refuse_stranger(update, context):
-        return
     query = update.callback_query
     card = await _visible_card(context, query.data.removeprefix(render.MEDIA))
     if card is None:
@@ -251,7 +247,7 @@ async def _refusal(
     problem: Problem | None,
     action: str,
     version: int,
-    now: datetime,
+    moment: datetime,
 ) -> str | None:
     """Why the speaker may not take `action` on the problem as they saw it (`version`) now."""
     if problem is None:
@@ -272,7 +268,7 @@ async def _refusal(
         rules.transition(
             problem.status,
             action,
-            now=now,
+            now=moment,
             resolved_at=problem.resolved_at,
             reopen_days=context.settings.problem_reopen_days,
         )
@@ -291,10 +287,10 @@ async def apply_action(
 ) -> Outcome:
     """Check and apply one action in one transaction (the problem's row locked); the note
     draft, if any, goes with it."""
-    now, person = utcnow(), context.identity.person
+    moment, person = now(context), context.identity.person
     async with context.db.session() as session:
         problem = await problem_by_id(session=session, problem_id=problem_id, for_update=True)
-        refusal = await _refusal(session, context, problem, action, version, now)
+        refusal = await _refusal(session, context, problem, action, version, moment)
         if refusal is not None:
             card = await load_card(session, problem) if refusal == "stale" else None
             return Outcome(refusal=refusal, card=card)
@@ -313,7 +309,7 @@ async def apply_action(
         change = rules.transition(
             problem.status,
             action,
-            now=now,
+            now=moment,
             resolved_at=problem.resolved_at,
             reopen_days=context.settings.problem_reopen_days,
         )
@@ -322,12 +318,13 @@ async def apply_action(
             problem=problem,
             change=change,
             person_id=person.id,
-            now=now,
+            now=moment,
             note=note,
             **extra,
         )
-        if note is not None or ticket is not None:  # typed in answer to this action
-            await delete_draft(session=session, person_id=person.id, kind=NOTE_KIND)
+        pending = await get_draft(session=session, person_id=person.id, kind=NOTE_KIND)
+        if pending is not None and (note is not None or ticket is not None):  # its answer
+            await delete_draft(session=session, draft=pending)
         outcome = Outcome(card=await load_card(session, problem), from_unit=handling.name)
         if action in (rules.FORWARD, rules.REOPEN):
             unit_id = problem.handling_unit_id
@@ -382,8 +379,6 @@ def _refusal_text(context: ChiboContext, refusal: str, problem_id: int) -> str:
 
 async def handle_press(update: Update, context: ChiboContext) -> None:
     """ph:<id>:<version>:<action>: apply at once, or ask for the note the action needs."""
-    if await refuse_stranger(update, context):
-        return
     query = update.callback_query
     parts = query.data.removeprefix(render.HANDLE).split(":")
     action = render.ACTIONS_BY_CODE.get(parts[-1]) if len(parts) == 3 else None
@@ -417,8 +412,6 @@ async def _refuse_press(
 
 async def reopen_press(update: Update, context: ChiboContext) -> None:
     """pr:<id>:<version>: the reporter says the problem is not resolved; ask why."""
-    if await refuse_stranger(update, context):
-        return
     query = update.callback_query
     problem_id, _, version = query.data.removeprefix(render.REOPEN).partition(":")
     if not (problem_id.isdigit() and version.isdigit()):
@@ -431,19 +424,17 @@ async def _ask_note(
     update: Update, context: ChiboContext, problem_id: int, action: str, version: int
 ) -> None:
     query = update.callback_query
-    now = utcnow()
     async with context.db.session() as session:
         problem = await problem_by_id(session=session, problem_id=problem_id)
-        refusal = await _refusal(session, context, problem, action, version, now)
+        refusal = await _refusal(session, context, problem, action, version, now(context))
         card = await load_card(session, problem) if refusal == "stale" else None
         if refusal is None:
             draft = await start_draft(
                 session=session,
                 person_id=context.identity.person.id,
                 kind=NOTE_KIND,
-                token=new_token(),
                 step="ticket" if action == rules.MARK_DUPLICATE else "note",
-                now=now,
+                now=now(context),
                 data={"problem_id": problem_id, "action": action, "version": version},
             )
     if refusal is not None:
@@ -455,16 +446,14 @@ async def _ask_note(
 
 
 async def note_cancel(update: Update, context: ChiboContext) -> None:
-    if await refuse_stranger(update, context):
-        return
     query = update.callback_query
     token = query.data.removeprefix(render.NOTE).partition(":")[0]
     async with context.db.session() as session:
-        person_id = context.identity.person.id
-        draft = await live_draft(session, context.settings, person_id, NOTE_KIND, utcnow())
-        if draft is not None and draft.token == token:
-            await delete_draft(session=session, person_id=person_id, kind=NOTE_KIND)
-    if draft is None or draft.token != token:
+        draft = await own_draft(session, context, NOTE_KIND)
+        mine = draft is not None and draft.token == token
+        if mine:
+            await delete_draft(session=session, draft=draft)
+    if not mine:
         await query.answer(context.t("problem.expired"), show_alert=True)
         return
     await query.answer()
@@ -475,10 +464,9 @@ async def on_note(update: Update, context: ChiboContext) -> None:
     """The typed note (or ticket number) an action asked for: apply the action with it."""
     message = update.effective_message
     async with context.db.session() as session:
-        draft = await live_draft(
-            session, context.settings, context.identity.person.id, NOTE_KIND, utcnow()
-        )
-    if draft is None:
+        draft = await own_draft(session, context, NOTE_KIND)
+    if draft is None:  # asked too long ago: not applied
+        await message.reply_text(context.t("problem.note.expired"))
         return
     note, ticket = None, None
     if draft.step == "ticket":
@@ -498,8 +486,7 @@ async def on_note(update: Update, context: ChiboContext) -> None:
         await message.reply_text(_refusal_text(context, outcome.refusal, ticket))
         return
     if outcome.refusal is not None:
-        async with context.db.session() as session:
-            await delete_draft(session=session, person_id=draft.person_id, kind=NOTE_KIND)
+        await drop_pending_note(context)
         await message.reply_text(_refusal_text(context, outcome.refusal, problem_id))
         if outcome.card is not None:
             text, markup = _card_message(context, outcome.card)
@@ -509,3 +496,18 @@ async def on_note(update: Update, context: ChiboContext) -> None:
     text, markup = _card_message(context, outcome.card, header=done)
     await message.reply_text(text, reply_markup=markup)
     await _announce(update, context, outcome, action, note)
+
+
+# --- for bot.drafts ---------------------------------------------------------------------------
+
+
+async def reprompt_note(update: Update, context: ChiboContext, draft: Draft) -> None:
+    """After "keep going" on /cancel: ask for the note again."""
+    async with context.db.session() as session:
+        problem = await problem_by_id(session=session, problem_id=draft.data["problem_id"])
+    text, markup = render.ask_note(context.lang, draft.data["action"], problem, draft.token)
+    await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+def describe_note(context: ChiboContext, draft: Draft) -> str:
+    return context.t("problem.describe_note", id=draft.data["problem_id"])

@@ -15,37 +15,33 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Message, Update
 
 from bot.access import Action, can
+from bot.clock import now
 from bot.context import ChiboContext
 from bot.handlers.problem_common import (
     RAISE_KIND,
     drop_pending_note,
-    live_draft,
     load_card,
-    new_token,
     notify_handlers,
-    refuse_stranger,
+    own_draft,
+    update_draft,
 )
 from bot.render import problems as render
 from bot.rules import problems as rules
 from bot.rules.org import CELL
 from bot.rules.periods import Period, open_periods
-from storage.models import Draft, MeetingReport, Problem, Unit, utcnow
+from storage.models import Draft, MeetingReport, Problem, Unit
+from storage.queries.drafts import delete_draft, start_draft
 from storage.queries.groups import groups_of_unit
 from storage.queries.problems import (
     add_supplement,
     create_problem,
-    delete_draft,
     linkable_report,
     nearest_supervised_ancestor,
     problem_by_id,
-    save_draft,
     similar_open_problems,
-    start_draft,
     supervisors_of,
 )
 from storage.queries.units import unit_by_id
-
-PREFIX = render.RAISE
 
 # The step each button belongs to; cancel ("x") belongs to every step.
 BUTTON_STEPS = {
@@ -88,18 +84,15 @@ async def start(update: Update, context: ChiboContext) -> None:
             session=session,
             person_id=context.identity.person.id,
             kind=RAISE_KIND,
-            token=new_token(),
             step="category" if one else "unit",
             unit_id=one.id if one else None,
-            now=utcnow(),
+            now=now(context),
         )
         text, markup = await _prompt(session, context, draft)
     await message.reply_text(text, reply_markup=markup)
 
 
 async def press(update: Update, context: ChiboContext) -> None:
-    if await refuse_stranger(update, context):
-        return
     query = update.callback_query
     _, token, what, value = [*query.data.split(":", 3), "", ""][:4]
     if what == "s":
@@ -112,7 +105,7 @@ async def press(update: Update, context: ChiboContext) -> None:
     async with context.db.session() as session:
         draft = await _pressed_draft(session, context, token, what)
         if draft is not None and what == "x":
-            await delete_draft(session=session, person_id=draft.person_id, kind=RAISE_KIND)
+            await delete_draft(session=session, draft=draft)
         elif draft is not None and await _choose(session, context, draft, what, value):
             prompt = await _prompt(session, context, draft)
     if draft is None or (what != "x" and prompt is None):
@@ -131,10 +124,9 @@ async def on_input(update: Update, context: ChiboContext) -> None:
     wrong kind of answer gets a hint; either way the (next) question follows."""
     message = update.effective_message
     async with context.db.session() as session:
-        draft = await live_draft(
-            session, context.settings, context.identity.person.id, RAISE_KIND, utcnow()
-        )
-        if draft is None:
+        draft = await own_draft(session, context, RAISE_KIND)
+        if draft is None:  # dropped since the router looked: too old
+            await message.reply_text(context.t("problem.expired"))
             return
         if message.photo or message.location:
             hint = await _add_media(session, context, draft, message)
@@ -173,10 +165,10 @@ async def _add_media(
         return context.t("problem.too_many_photos", count=rules.MAX_PHOTOS)
     if message.photo:
         photos.append(message.photo[-1].file_id)
-        await save_draft(session=session, draft=draft, now=utcnow(), photos=photos)
+        await update_draft(session, context, draft, photos=photos)
     else:
         location = [message.location.latitude, message.location.longitude]
-        await save_draft(session=session, draft=draft, now=utcnow(), location=location)
+        await update_draft(session, context, draft, location=location)
     return render.media_received(context.lang, len(photos), "location" in draft.data)
 
 
@@ -184,9 +176,7 @@ async def _pressed_draft(
     session: AsyncSession, context: ChiboContext, token: str, what: str
 ) -> Draft | None:
     """The draft a button belongs to, or None when the button is stale (or forged)."""
-    draft = await live_draft(
-        session, context.settings, context.identity.person.id, RAISE_KIND, utcnow()
-    )
+    draft = await own_draft(session, context, RAISE_KIND)
     if draft is None or draft.token != token:
         return None
     if what != "x" and BUTTON_STEPS.get(what) != draft.step:
@@ -226,20 +216,17 @@ async def _advance(
     session: AsyncSession, context: ChiboContext, draft: Draft, **data: object
 ) -> None:
     """Save `data` and go to the next step, looking up what the optional steps would offer."""
-    now = utcnow()
-    if data:
-        await save_draft(session=session, draft=draft, now=now, **data)
     report = similar = None
     if draft.step == "media":
         report = await _offerable_report(session, context, draft)
         if report is not None:
-            await save_draft(session=session, draft=draft, now=now, offer_report=report.id)
+            data["offer_report"] = report.id
     if draft.step in ("media", "report"):
         similar = await similar_open_problems(
             session=session, unit_id=draft.unit_id, category=draft.data["category"]
         )
     step = rules.next_raise_step(draft.step, has_report=bool(report), has_similar=bool(similar))
-    await save_draft(session=session, draft=draft, now=now, step=step)
+    await update_draft(session, context, draft, step, **data)
 
 
 async def _offerable_report(
@@ -247,7 +234,7 @@ async def _offerable_report(
 ) -> MeetingReport | None:
     """The cell's report of a month it may still report on, to link the problem to."""
     settings = context.settings
-    periods = open_periods(utcnow(), settings.report_deadline_day, settings.tz)
+    periods = open_periods(now(context), settings.report_deadline_day, settings.tz)
     return await linkable_report(
         session=session, unit_id=draft.unit_id, periods=[str(p) for p in periods]
     )
@@ -294,7 +281,6 @@ async def _prompt(session: AsyncSession, context: ChiboContext, draft: Draft) ->
 async def _send(update: Update, context: ChiboContext, token: str) -> None:
     """Store the problem (committed before the confirmation), then route it to its handlers."""
     query = update.callback_query
-    now = utcnow()
     async with context.db.session() as session:
         draft = await _pressed_draft(session, context, token, "s")
         unit = await unit_by_id(session=session, unit_id=draft.unit_id) if draft else None
@@ -303,9 +289,9 @@ async def _send(update: Update, context: ChiboContext, token: str) -> None:
             handling = await _handling_unit(session, unit)
             problem = await create_problem(
                 session=session,
-                problem=_new_problem(context, draft, handling, query.message, now),
+                problem=_new_problem(context, draft, handling, query.message, now(context)),
             )
-            await delete_draft(session=session, person_id=draft.person_id, kind=RAISE_KIND)
+            await delete_draft(session=session, draft=draft)
             card = await load_card(session, problem)
             recipients = await supervisors_of(session=session, unit_id=handling.id)
             groups = await groups_of_unit(session=session, unit_id=handling.id)
@@ -330,7 +316,7 @@ async def _handling_unit(session: AsyncSession, unit: Unit) -> Unit:
 
 
 def _new_problem(
-    context: ChiboContext, draft: Draft, handling: Unit, message: Message, now: datetime
+    context: ChiboContext, draft: Draft, handling: Unit, message: Message, moment: datetime
 ) -> Problem:
     data = draft.data
     location = data.get("location") or [None, None]
@@ -350,9 +336,9 @@ def _new_problem(
         # the review message becomes the confirmation: updates reply to it
         reporter_message_id=message.message_id,
         report_id=data.get("report_id"),
-        due_at=rules.due_at(now, data["category"], context.settings.problem_due_map),
-        created_at=now,
-        updated_at=now,
+        due_at=rules.due_at(moment, data["category"], context.settings.problem_due_map),
+        created_at=moment,
+        updated_at=moment,
     )
 
 
@@ -380,9 +366,9 @@ async def _supplement(update: Update, context: ChiboContext, token: str, value: 
                 note=f"{data['title']}\n{data['description']}",
                 photos=list(data.get("photos", [])),
                 location=tuple(data["location"]) if "location" in data else None,
-                now=utcnow(),
+                now=now(context),
             )
-            await delete_draft(session=session, person_id=draft.person_id, kind=RAISE_KIND)
+            await delete_draft(session=session, draft=draft)
             card = await load_card(session, target)
             recipients = await supervisors_of(session=session, unit_id=target.handling_unit_id)
     if draft is None:
@@ -394,3 +380,17 @@ async def _supplement(update: Update, context: ChiboContext, token: str, value: 
     await query.answer()
     await query.edit_message_text(context.t("problem.supplemented", id=target.id))
     await notify_handlers(context, card, recipients, [], "supplement", id=target.id)
+
+
+# --- for bot.drafts ---------------------------------------------------------------------------
+
+
+async def reprompt(update: Update, context: ChiboContext, draft: Draft) -> None:
+    """After "keep going" on /cancel: ask the current step again."""
+    async with context.db.session() as session:
+        text, markup = await _prompt(session, context, draft)
+    await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+def describe(context: ChiboContext, draft: Draft) -> str:
+    return context.t("problem.describe")

@@ -1,39 +1,49 @@
-"""The problem features' typed answers: text, photos and locations go to the person's problem
-draft (raising one, or a note an action asked for) when that is their latest conversation."""
+"""The problems feature: what bot.app registers, in one place.
+
+- problem_raise: /problem, its steps ("p:<token>:..."), adding to an open problem instead.
+- problem_handle: /problems (supervisors, filters, pages), /myproblems (reporters), a problem's
+  card, photos and location, the handlers' actions and the reporter's "chưa giải quyết".
+Typed answers reach the flows through bot.drafts (kinds "problem" and "problem_note").
+"""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import ApplicationHandlerStop, filters
-
-from bot import menu
-from bot.context import ChiboContext
+from bot.drafts import Flow
 from bot.handlers import problem_handle, problem_raise
-from bot.handlers.problem_common import KINDS, RAISE_KIND, is_expired
-from storage.models import utcnow
-from storage.queries.problems import latest_draft
+from bot.handlers.problem_common import NOTE_KIND, RAISE_KIND
+from bot.handlers.report_common import private_only
+from bot.render import problems as render
 
-# New private messages that can answer a step: not commands, not the menu's buttons, not edits
-# (a live location keeps editing its message).
-ANSWERS = (filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE) & (
-    (filters.TEXT & ~filters.COMMAND & ~filters.Text(menu.all_labels()))
-    | filters.PHOTO
-    | filters.LOCATION
+COMMANDS = (
+    ("problem", problem_raise.start),
+    ("problems", problem_handle.list_command),
+    ("myproblems", problem_handle.my_command),
 )
 
+BUTTONS = tuple(
+    (prefix, private_only(callback))
+    for prefix, callback in (
+        (render.RAISE, problem_raise.press),
+        (render.LIST, problem_handle.list_press),
+        (render.FILTER, problem_handle.filter_press),
+        (render.VIEW, problem_handle.view_press),
+        (render.MEDIA, problem_handle.media_press),
+        (render.HANDLE, problem_handle.handle_press),
+        (render.NOTE, problem_handle.note_cancel),
+        (render.MINE, problem_handle.my_press),
+        (render.REOPEN, problem_handle.reopen_press),
+    )
+)
 
-async def answer(update: Update, context: ChiboContext) -> None:
-    """Runs before the features' group: takes the message (and stops there) only when the
-    person's most recent draft is a problem draft; otherwise lets the other features have it."""
-    person = context.identity.person
-    if person is None or not context.identity.is_member:
-        return
-    async with context.db.session() as session:
-        draft = await latest_draft(session=session, person_id=person.id)
-    if draft is None or draft.kind not in KINDS or is_expired(draft, context.settings, utcnow()):
-        return
-    if draft.kind == RAISE_KIND:
-        await problem_raise.on_input(update, context)
-    else:
-        await problem_handle.on_note(update, context)
-    raise ApplicationHandlerStop
+FLOWS: dict[str, Flow] = {
+    RAISE_KIND: Flow(
+        typed=problem_raise.on_input,
+        reprompt=problem_raise.reprompt,
+        describe=problem_raise.describe,
+    ),
+    NOTE_KIND: Flow(
+        typed=problem_handle.on_note,
+        reprompt=problem_handle.reprompt_note,
+        describe=problem_handle.describe_note,
+    ),
+}

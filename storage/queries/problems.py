@@ -1,4 +1,4 @@
-"""Problems, their events, where they are routed, and the drafts of the problem conversations."""
+"""Problems, their events, and where they are routed."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, exists, func, or_
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.rules.org import SUPERVISOR
 from bot.rules.problems import OPEN_STATUSES, RAISE, SUPPLEMENT, Change
 from storage.models import (
-    Draft,
     GroupLink,
     MeetingReport,
     Person,
@@ -283,67 +282,3 @@ async def linkable_report(
         .order_by(col(MeetingReport.period).desc())
     )
     return rows.first()
-
-
-# --- drafts of the problem conversations ---------------------------------------------------
-
-
-async def get_draft(*, session: AsyncSession, person_id: int, kind: str) -> Draft | None:
-    rows = await session.exec(select(Draft).where(Draft.person_id == person_id, Draft.kind == kind))
-    return rows.first()
-
-
-async def latest_draft(*, session: AsyncSession, person_id: int) -> Draft | None:
-    """The person's most recently touched draft of any kind: typed input belongs to it."""
-    rows = await session.exec(
-        select(Draft)
-        .where(Draft.person_id == person_id)
-        .order_by(col(Draft.updated_at).desc(), col(Draft.id).desc())
-    )
-    return rows.first()
-
-
-async def start_draft(
-    *,
-    session: AsyncSession,
-    person_id: int,
-    kind: str,
-    token: str,
-    step: str,
-    now: datetime,
-    unit_id: int | None = None,
-    data: dict | None = None,
-) -> Draft:
-    """A fresh draft of `kind` for the person, replacing any earlier one (whose buttons then
-    carry an old token)."""
-    await delete_draft(session=session, person_id=person_id, kind=kind)
-    draft = Draft(
-        person_id=person_id,
-        kind=kind,
-        token=token,
-        step=step,
-        unit_id=unit_id,
-        data=data or {},
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(draft)
-    await session.flush()
-    return draft
-
-
-async def save_draft(
-    *, session: AsyncSession, draft: Draft, now: datetime, step: str | None = None, **data: object
-) -> Draft:
-    """Move the draft to `step` and merge `data` into it (a new dict, so the change is seen)."""
-    if step is not None:
-        draft.step = step
-    draft.data = {**draft.data, **data}
-    draft.updated_at = now
-    session.add(draft)
-    await session.flush()
-    return draft
-
-
-async def delete_draft(*, session: AsyncSession, person_id: int, kind: str) -> None:
-    await session.exec(delete(Draft).where(Draft.person_id == person_id, Draft.kind == kind))

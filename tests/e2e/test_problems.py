@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from factories import make_person, make_tree
 from sqlmodel import select
 
+from e2e.reporting import set_clock
 from storage.models import GroupLink, MeetingReport, Problem, ProblemEvent, utcnow
 
 AN, BINH, CUC, DUNG = 1001, 2001, 3001, 4001  # secretary, commune, province, other commune
@@ -273,22 +274,33 @@ def test_invalid_transitions_refused(tg, bot, org, run_db) -> None:
 
 def test_reopen_window_closes(tg, bot, org, run_db) -> None:
     an, binh = people(tg, AN, BINH)
+    start = datetime.now(UTC)
+    set_clock(bot, start)
     send_problem(an)
     binh.wait_for_text("Phản ánh mới")
     binh.press("Đã giải quyết")
     binh.wait_for_text("kết quả giải quyết")
     binh.send("Đã xong.")
     an.wait_for_text("đã được Đảng ủy xã Đông Ngũ giải quyết")
-
-    async def long_ago(session):
-        problem = await session.get(Problem, 1)
-        problem.resolved_at = utcnow() - timedelta(days=15)
-        session.add(problem)
-
-    run_db(long_ago)
+    set_clock(bot, start + timedelta(days=14, minutes=1))
     an.press("Chưa giải quyết")
     assert "quá 14 ngày" in an.wait_answer().text
     assert problem_row(run_db, 1).status == "resolved"
+
+
+def test_a_note_typed_too_late_is_not_applied(tg, bot, org, run_db) -> None:
+    an, binh = people(tg, AN, BINH)
+    start = datetime.now(UTC)
+    set_clock(bot, start)
+    send_problem(an)
+    binh.wait_for_text("Phản ánh mới")
+    binh.press("Không giải quyết")
+    binh.wait_for_text("lý do không giải quyết")
+    set_clock(bot, start + timedelta(hours=13))
+    binh.send("Đi họp về mới trả lời")
+    assert "hết hạn" in binh.wait_reply().text
+    assert problem_row(run_db, 1).status == "new"
+    an.assert_no_reply()
 
 
 def test_raise_survives_a_restart_and_old_buttons_expire(tg, bot, org, run_db) -> None:
@@ -375,3 +387,33 @@ def test_menu_buttons_start_and_leave_the_conversation(tg, bot, org, run_db) -> 
     assert "chưa gửi phản ánh nào" in an.wait_reply().text
     an.send("Giếng nước nhiễm bẩn")  # the conversation is still there to answer
     an.wait_for_text("nội dung cụ thể")
+
+
+def test_cancel_keeps_or_drops_the_conversation(tg, bot, org, run_db) -> None:
+    an, binh = people(tg, AN, BINH)
+    an.send("/problem")
+    an.wait_for_text("lĩnh vực nào")
+    an.press("Đất đai")
+    an.wait_for_text("tiêu đề ngắn")
+    an.send("/cancel")
+    assert "phản ánh đang soạn" in an.wait_reply().text
+    an.press("Làm tiếp")
+    an.wait_for_text("tiêu đề ngắn")  # asked again
+    an.send("Lấn chiếm đất công")
+    an.wait_for_text("nội dung cụ thể")
+    an.send("/cancel")
+    an.wait_reply()
+    an.press("Bỏ")
+    an.wait_for_text("Đã bỏ")
+    an.send("Không phải câu trả lời")
+    assert "chưa hiểu" in an.wait_reply().text
+
+    send_problem(an)
+    binh.wait_for_text("Phản ánh mới")
+    binh.press("Đã giải quyết")
+    binh.wait_for_text("kết quả giải quyết")
+    binh.send("/cancel")
+    assert "ghi chú cho phản ánh #1" in binh.wait_reply().text
+    binh.press("Bỏ")
+    binh.wait_for_text("Đã bỏ")
+    assert problem_row(run_db, 1).status == "new"

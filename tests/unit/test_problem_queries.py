@@ -1,4 +1,4 @@
-"""Problem queries: routing, changes and events, lists by subtree, digests, drafts."""
+"""Problem queries: routing, changes and events, lists by subtree, digests."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -271,32 +271,3 @@ async def test_linkable_report(db: Database) -> None:
             session=session, unit_id=tree.cell_a2.id, periods=["2025-08"]
         )
         assert none is None
-
-
-async def test_drafts_are_replaced_and_ordered(db: Database) -> None:
-    async with db.session() as session:
-        tree = await make_tree(session)
-        person = await make_person(session, 1, "Bí thư", tree.cell_a1, "secretary")
-        first = await q.start_draft(
-            session=session, person_id=person.id, kind="problem", token="a", step="x", now=NOW
-        )
-        await q.save_draft(session=session, draft=first, now=NOW, step="y", title="T")
-        await q.start_draft(
-            session=session,
-            person_id=person.id,
-            kind="problem_note",
-            token="b",
-            step="note",
-            now=NOW + timedelta(minutes=1),
-        )
-    async with db.session() as session:
-        draft = await q.get_draft(session=session, person_id=person.id, kind="problem")
-        assert (draft.step, draft.data) == ("y", {"title": "T"})
-        latest = await q.latest_draft(session=session, person_id=person.id)
-        assert latest.kind == "problem_note"
-        again = await q.start_draft(
-            session=session, person_id=person.id, kind="problem", token="c", step="x", now=NOW
-        )
-        assert again.token == "c" and again.data == {}
-        await q.delete_draft(session=session, person_id=person.id, kind="problem_note")
-        assert (await q.latest_draft(session=session, person_id=person.id)).token == "c"
