@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.rules.org import SUPERVISOR
-from bot.rules.problems import OPEN_STATUSES, RAISE, SUPPLEMENT, Change
+from bot.rules.problems import NEW, OPEN_STATUSES, RAISE, RESOLVED, SUPPLEMENT, Change
 from storage.models import (
     GroupLink,
     MeetingReport,
@@ -117,7 +117,7 @@ async def change_status(
     """Apply a change decided by `rules.problems.transition` and record it as an event."""
     problem.status = change.to_status
     problem.updated_at = now
-    if change.to_status == "resolved":
+    if change.to_status == RESOLVED:
         problem.resolved_at = now
     if handling_unit_id is not None:
         problem.handling_unit_id = handling_unit_id
@@ -249,12 +249,12 @@ async def new_problems_since(
     at or after `since`, oldest first: for a digest to the unit's supervisors."""
     arrived = exists().where(
         ProblemEvent.problem_id == Problem.id,
-        ProblemEvent.to_status == "new",
+        ProblemEvent.to_status == NEW,
         col(ProblemEvent.created_at) >= since,
     )
     rows = await session.exec(
         select(Problem)
-        .where(Problem.handling_unit_id == unit.id, Problem.status == "new", arrived)
+        .where(Problem.handling_unit_id == unit.id, Problem.status == NEW, arrived)
         .order_by(col(Problem.created_at), col(Problem.id))
     )
     return list(rows.all())

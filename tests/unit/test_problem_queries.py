@@ -62,6 +62,12 @@ async def test_revoked_or_inactive_supervisors_do_not_count(db: Database) -> Non
         found = await q.nearest_supervised_ancestor(session=session, unit=tree.cell_a1)
         assert found.id == tree.province.id
         assert await q.supervisors_of(session=session, unit_id=tree.commune_a.id) == []
+        away = await make_person(session, 6, "Nghỉ", tree.commune_a, "supervisor")
+        away.active = False
+        session.add(away)
+        await session.flush()
+        found = await q.nearest_supervised_ancestor(session=session, unit=tree.cell_a1)
+        assert found.id == tree.province.id
 
 
 async def test_group_chats_of_a_unit(db: Database) -> None:
