@@ -125,14 +125,15 @@ async def on_input(update: Update, context: ChiboContext) -> None:
     message = update.effective_message
     async with context.db.session() as session:
         draft = await own_draft(session, context, RAISE_KIND)
-        if draft is None:  # dropped since the router looked: too old
-            await message.reply_text(context.t("problem.expired"))
-            return
-        if message.photo or message.location:
-            hint = await _add_media(session, context, draft, message)
-        else:
-            hint = await _take_text(session, context, draft, message.text)
-        text, markup = await _prompt(session, context, draft)
+        if draft is not None:
+            if message.photo or message.location:
+                hint = await _add_media(session, context, draft, message)
+            else:
+                hint = await _take_text(session, context, draft, message.text)
+            text, markup = await _prompt(session, context, draft)
+    if draft is None:  # dropped since the router looked: too old
+        await message.reply_text(context.t("problem.expired"))
+        return
     if draft.step == "media" and hint:  # the hint and the "Continue" button in one message
         text, hint = hint + "\n" + context.t("problem.media.more"), None
     if hint:
