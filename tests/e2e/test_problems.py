@@ -243,9 +243,13 @@ def test_other_subtree_cannot_see_or_act(tg, bot, org, run_db) -> None:
         assert answer.show_alert and "Không tìm thấy" in answer.text, data
     dung.assert_no_reply()
     assert problem_row(run_db, 1).status == "new"
-    # the reporter's own cell sees it; the commune too
+    # the reporter's own cell sees it (without the handlers' buttons); the commune too
+    an.send("/problems")
+    assert "Rác thải ven đường" in an.wait_for_text("Có 1 phản ánh").text
+    an.press("#1")
+    assert "Tiếp nhận" not in " ".join(an.wait_for_text("Trạng thái").buttons)
     binh.send("/problems")
-    assert "Rác thải ven đường" in binh.wait_for_text("Phản ánh").text
+    assert "Rác thải ven đường" in binh.wait_for_text("Có 1 phản ánh").text
 
 
 def test_invalid_transitions_refused(tg, bot, org, run_db) -> None:
