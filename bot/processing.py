@@ -20,7 +20,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-MAX_CONCURRENT_UPDATES = 64
+# About the database pool's connections (SQLAlchemy's default 5 + 10 overflow): more updates at
+# once would only wait for a connection, holding memory and taking CPU from the others.
+MAX_CONCURRENT_UPDATES = 16
 
 
 @dataclass
