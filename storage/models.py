@@ -255,6 +255,11 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     error: str | None = Field(default=None, max_length=255)
     message_id: int | None = None
+    # What to send (text and buttons, or a picture), so that any process can send a row a crashed
+    # one recorded; cleared once the row is settled (meeting data does not linger here).
+    payload: dict[str, Any] | None = _json()
+    # A sender owns a pending row until this instant (a lease): see storage/queries/deliveries.py.
+    claimed_until: datetime | None = _when(nullable=True)
     created_at: datetime = _when(default=True)
     sent_at: datetime | None = _when(nullable=True)
 

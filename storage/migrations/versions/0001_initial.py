@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
         sa.Column("message_id", sa.Integer(), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=True),
+        sa.Column("claimed_until", storage.models.UtcDateTime(timezone=True), nullable=True),
         sa.Column("created_at", storage.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", storage.models.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
