@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -15,15 +18,18 @@ from telegram.ext import (
     filters,
 )
 
+from bot import menu
 from bot.commands import publish_menu
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext, load_identity
-from bot.handlers import errors, fallback, start
+from bot.handlers import errors, fallback, gate, groups, invite, language, start
 from storage.db import Database
 
 # Handler groups run in this order; within a group the first matching handler wins, so the
 # fallback is the last handler of the features' group.
-IDENTITY, FEATURES = -100, 0
+IDENTITY, GATE, FEATURES = -100, -90, 0
+
+Callback = Callable[[Update, ChiboContext], Awaitable[None]]
 
 
 def build_application(settings: Settings, db: Database | None = None) -> ChiboApplication:
@@ -43,16 +49,43 @@ def build_application(settings: Settings, db: Database | None = None) -> ChiboAp
     application = builder.build()
     application.bot_data["settings"] = settings
     application.bot_data["db"] = db or Database(settings.database_url)
+    application.bot_data["commands"] = {}
     _register(application)
     return application
 
 
+def add_command(
+    app: ChiboApplication, name: str, callback: Callback, *, private: bool = True
+) -> None:
+    """Register a command (and its menu button, see bot.menu). Private-chat only unless said."""
+    chats = filters.ChatType.PRIVATE if private else filters.ALL
+    app.add_handler(CommandHandler(name, callback, filters=chats), group=FEATURES)
+    app.bot_data["commands"][name] = callback
+
+
+def add_buttons(app: ChiboApplication, prefix: str, callback: Callback) -> None:
+    """Register the inline buttons whose callback data starts with `prefix`."""
+    app.add_handler(CallbackQueryHandler(callback, pattern=f"^{prefix}"), group=FEATURES)
+
+
 def _register(app: ChiboApplication) -> None:
     app.add_handler(TypeHandler(Update, load_identity), group=IDENTITY)
+    app.add_handler(TypeHandler(Update, gate.gate), group=GATE)
 
-    app.add_handler(CommandHandler("start", start.start), group=FEATURES)
-    app.add_handler(CommandHandler("help", start.help_command), group=FEATURES)
+    # Menu buttons first: pressing one leaves any conversation, never counts as its answer.
+    menu_labels = filters.ChatType.PRIVATE & filters.Text(menu.all_labels())
+    app.add_handler(MessageHandler(menu_labels, start.menu_button), group=FEATURES)
+    add_command(app, "start", start.start)
+    add_command(app, "help", start.help_command, private=False)
+    add_command(app, "language", language.ask)
+    add_buttons(app, language.PREFIX, language.choose)
+    add_command(app, "invite", invite.start)
+    add_buttons(app, invite.PREFIX, invite.press)
+    add_command(app, "link", groups.link, private=False)
+    add_command(app, "unlink", groups.unlink, private=False)
+    add_buttons(app, groups.PREFIX, groups.confirm)
 
+    app.add_handler(CallbackQueryHandler(fallback.stale_button), group=FEATURES)
     app.add_handler(MessageHandler(filters.ALL, fallback.anything_else), group=FEATURES)
     app.add_error_handler(errors.on_error)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Callable
@@ -101,19 +102,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     # The schema is upgraded on start, so that `chibo run` alone is a working install.
     migrate.upgrade(settings.database_url)
 
+    from bot import webhook
     from bot.app import build_application
 
     application = build_application(settings)
     log.info("Chibo starting (database %s)", safe_url(settings.database_url))
     if args.webhook:
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value(),
-            allowed_updates=Update.ALL_TYPES,
-        )
+        asyncio.run(webhook.serve(application, settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return OK

@@ -18,3 +18,8 @@ async def anything_else(update: Update, context: ChiboContext) -> None:
         await message.reply_text(context.t("fallback.unknown_command"))
     else:
         await message.reply_text(context.t("fallback.not_understood"))
+
+
+async def stale_button(update: Update, context: ChiboContext) -> None:
+    """A button no feature recognises (from an old message, or forged): say so, apply nothing."""
+    await update.callback_query.answer(context.t("button.expired"), show_alert=True)

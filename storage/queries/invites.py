@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Invite
@@ -68,3 +68,19 @@ async def find_invite(*, session: AsyncSession, code: str, now: datetime) -> Inv
     if invite.expires_at <= now:
         return InviteLookup(invite, "expired")
     return InviteLookup(invite, None)
+
+
+async def claim_invite(
+    *, session: AsyncSession, invite: Invite, person_id: int, now: datetime
+) -> bool:
+    """Mark the invite used by `person_id`; False when someone else used it first.
+
+    A conditional UPDATE rather than read-then-write, so two people opening the same link at
+    once cannot both join (SQLite has no row locks).
+    """
+    result = await session.exec(
+        update(Invite)
+        .where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
+        .values(used_by_id=person_id, used_at=now)
+    )
+    return result.rowcount == 1

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import and_, func
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Unit
@@ -33,3 +36,24 @@ async def add_unit(
     unit.path = f"{parent.path if parent else ''}{unit.id}/"
     await session.flush()
     return unit
+
+
+async def children_page(
+    *, session: AsyncSession, parent_id: int, offset: int, limit: int
+) -> tuple[list[tuple[Unit, bool]], int]:
+    """One page of a unit's current children by name, each with whether it has children itself;
+    and how many children there are in all."""
+    current = and_(Unit.parent_id == parent_id, col(Unit.valid_to).is_(None))
+    total = (await session.exec(select(func.count()).select_from(Unit).where(current))).one()
+    grandchild = aliased(Unit)
+    has_children = (
+        select(grandchild.id).where(grandchild.parent_id == Unit.id).exists().label("has_children")
+    )
+    rows = await session.exec(
+        select(Unit, has_children)
+        .where(current)
+        .order_by(col(Unit.name))
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(unit, bool(flag)) for unit, flag in rows.all()], total

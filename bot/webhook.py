@@ -1,0 +1,100 @@
+"""Webhook mode: a small Tornado server in front of the application.
+
+PTB's own webhook server has no room for a health endpoint, so this one serves two paths:
+POST /telegram (Telegram's updates; the secret token header is required) and GET /health (for the
+load balancer: 200 when the database answers, 503 when it does not). Behind a reverse proxy,
+terminate TLS there and forward /telegram and /health to WEBHOOK_LISTEN:WEBHOOK_PORT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import signal
+
+import sqlalchemy as sa
+import tornado.httpserver
+import tornado.web
+from telegram import Update
+
+from bot.config import Settings
+from bot.context import ChiboApplication
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY = 1024 * 1024
+
+
+class TelegramUpdates(tornado.web.RequestHandler):
+    def initialize(self, application: ChiboApplication, secret: str) -> None:
+        self.application_ = application
+        self.secret = secret
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            self.set_status(403)
+            return
+        try:
+            update = Update.de_json(json.loads(self.request.body), self.application_.bot)
+        except (ValueError, TypeError, KeyError):
+            self.set_status(400)
+            return
+        await self.application_.update_queue.put(update)
+        self.set_status(200)
+
+    def log_exception(self, *args: object) -> None:  # never log request bodies or headers
+        log.error("Webhook request failed")
+
+
+class Health(tornado.web.RequestHandler):
+    def initialize(self, application: ChiboApplication) -> None:
+        self.application_ = application
+
+    async def get(self) -> None:
+        try:
+            async with self.application_.bot_data["db"].session() as session:
+                await session.exec(sa.text("SELECT 1"))
+        except Exception:
+            log.warning("Health check: database unreachable")
+            self.set_status(503)
+            self.write({"status": "database unreachable"})
+            return
+        self.write({"status": "ok"})
+
+
+def make_server(application: ChiboApplication, secret: str) -> tornado.httpserver.HTTPServer:
+    routes = tornado.web.Application(
+        [
+            ("/telegram", TelegramUpdates, {"application": application, "secret": secret}),
+            ("/health", Health, {"application": application}),
+        ]
+    )
+    return tornado.httpserver.HTTPServer(routes, max_body_size=MAX_BODY, xheaders=True)
+
+
+async def serve(application: ChiboApplication, settings: Settings) -> None:
+    """Register the webhook with Telegram and serve until SIGINT/SIGTERM."""
+    secret = settings.webhook_secret.get_secret_value()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with application:  # run_polling/run_webhook would call the post_* hooks themselves
+        if application.post_init:
+            await application.post_init(application)
+        await application.bot.set_webhook(
+            url=settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+        await application.start()
+        server = make_server(application, secret)
+        server.listen(settings.webhook_port, address=settings.webhook_listen)
+        log.info("Webhook listening on %s:%s", settings.webhook_listen, settings.webhook_port)
+        await stop.wait()
+        server.stop()
+        await application.stop()
+    if application.post_shutdown:
+        await application.post_shutdown(application)
