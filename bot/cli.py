@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable
+from datetime import datetime
 
 from telegram import Update
 
@@ -69,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="Database schema.").add_subparsers(metavar="ACTION")
     _command(db, "upgrade", "Create or upgrade the database schema.", cmd_db_upgrade)
+
+    jobs = commands.add_parser("jobs", help="Scheduled jobs.").add_subparsers(metavar="ACTION")
+    job = _command(jobs, "run", "Run a job now (what it sent once, it never sends again).", cmd_job)
+    job.add_argument("name", choices=("reminders", "digest", "summary", "escalation"))
+    job.add_argument("--at", help="act as if at this instant (ISO, e.g. 2025-07-02T08:00+07:00)")
+    job.add_argument("--period", help="the month to act on (YYYY-MM)")
+    _command(jobs, "list", "Show when each job runs next.", cmd_jobs_list)
     return parser
 
 
@@ -104,11 +112,48 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot import webhook
     from bot.app import build_application
+    from bot.jobs import schedule
 
     application = build_application(settings)
+    schedule(application)  # from the settings, every start: no job store to restore
     log.info("Chibo starting (database %s)", safe_url(settings.database_url))
     if args.webhook:
         asyncio.run(webhook.serve(application, settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return OK
+
+
+def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.jobs import run_job
+    from bot.rules.periods import Period
+
+    at = None
+    if args.at:
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            raise UsageError(f"--at {args.at!r} is not an ISO date and time.") from None
+        at = at if at.tzinfo else at.replace(tzinfo=settings.tz)
+    period = None
+    if args.period:
+        try:
+            period = Period.parse(args.period)
+        except ValueError:
+            raise UsageError(f"--period {args.period!r} is not a month (YYYY-MM).") from None
+    if period and args.name == "escalation":
+        raise UsageError("--period does not apply to escalation (problems are not monthly).")
+    migrate.upgrade(settings.database_url)
+    result = asyncio.run(run_job(args.name, settings, at, period))
+    print(result.line())
+    return OK
+
+
+def cmd_jobs_list(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.jobs import next_runs
+
+    now = datetime.now(settings.tz)
+    for run in next_runs(settings, now):
+        at = run.at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z")
+        print(f"{run.name:<11} next run {at}  {run.what}")
     return OK

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, and_, case, cast, func, literal, or_
+from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, or_, text, true
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,7 +33,7 @@ from bot.rules.figures import (
 from bot.rules.org import REPORTING_ROLES
 from bot.rules.periods import Period, deadline_day, deadline_end
 from storage.models import MeetingReport, Person, Problem, RoleAssignment, Unit
-from storage.queries.units import active_between, in_subtree
+from storage.queries.units import active_between
 
 CELL = "cell"
 THEMATIC = "thematic"
@@ -62,6 +63,33 @@ def _child_of_postgresql(element: child_of, compiler: Any, **kw: Any) -> str:
     return f"CAST(NULLIF(split_part({rest}, '/', 1), '') AS INTEGER)"
 
 
+class bytewise_path(FunctionElement):  # an SQL expression, named like one
+    """units.path compared byte by byte, whatever the database's collation, so that a range of
+    paths is exactly a prefix (PostgreSQL: COLLATE "C", served by the index ix_units_path_c;
+    SQLite compares bytes already). A B-tree range, because LIKE 'prefix%' uses no index on
+    either backend and scans every unit."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(bytewise_path)
+def _bytewise_path(element: bytewise_path, compiler: Any, **kw: Any) -> str:
+    return compiler.process(col(Unit.path), **kw)
+
+
+@compiles(bytewise_path, "postgresql")
+def _bytewise_path_postgresql(element: bytewise_path, compiler: Any, **kw: Any) -> str:
+    return compiler.process(col(Unit.path), **kw) + ' COLLATE "C"'
+
+
+def in_subtree(root: Unit) -> ColumnElement[bool]:
+    """Condition on Unit: `root` or below it. Paths end with "/", so the prefix "1/7/" is the
+    range ["1/7/", "1/70"): "0" is the character after "/"."""
+    upper = root.path[:-1] + chr(ord(root.path[-1]) + 1)
+    return and_(bytewise_path() >= root.path, bytewise_path() < upper)
+
+
 def _child(root: Unit) -> ColumnElement[int]:
     return child_of(col(Unit.path), literal(len(root.path), Integer))
 
@@ -87,6 +115,66 @@ class ChildFigures:
     counts: Counts
 
 
+# Up to this many cells, PostgreSQL looks each cell's reports up by the (unit, period) index
+# (a LATERAL join); for more, hashing the month's reports is faster. Left to itself, its planner
+# hashes all the country's reports even for one commune (4x slower for a province).
+LOOKUP_LIMIT = 10_000
+_REPORT_COLUMNS = (
+    "id",
+    "held",
+    "members",
+    "exempt",
+    "present",
+    "absent_unexcused",
+    "upper_attendee_name",
+    "first_submitted_at",
+)
+
+
+async def _without_jit(session: AsyncSession) -> None:
+    """PostgreSQL's JIT spends over a second compiling a country-wide count that runs in one
+    and a half: off for the rest of this transaction (queries here are short and many)."""
+    if session.bind.dialect.name == "postgresql":
+        await session.exec(text("SET LOCAL jit = off"))
+
+
+async def _by_lookup(session: AsyncSession, root: Unit) -> bool:
+    if session.bind.dialect.name != "postgresql":
+        return False  # SQLite looks reports up by the index anyway
+    cells = select(func.count()).where(in_subtree(root), col(Unit.kind) == CELL)
+    return (await session.exec(cells)).one() <= LOOKUP_LIMIT
+
+
+def _month_report(period: Period, lookup: bool) -> tuple[Any, ColumnElement[bool]]:
+    """The cell's report for the month (at most one), to LEFT JOIN to Unit, with its ON clause."""
+    if not lookup:
+        r = MeetingReport.__table__.alias("r")
+        return r, and_(r.c.unit_id == col(Unit.id), r.c.period == str(period))
+    report = (
+        select(*(getattr(MeetingReport, name) for name in _REPORT_COLUMNS))
+        .where(col(MeetingReport.unit_id) == col(Unit.id), MeetingReport.period == str(period))
+        .limit(1)
+        .lateral("r")
+    )
+    return report, true()
+
+
+def _thematic_in_quarter(period: Period, lookup: bool) -> tuple[Any, ColumnElement[int]]:
+    """(a LATERAL to LEFT JOIN to Unit, or None; the count of cells that held a thematic meeting
+    in the quarter up to `period`)."""
+    earlier = aliased(MeetingReport)
+    reports = select(earlier.unit_id).where(
+        earlier.unit_id == col(Unit.id),
+        earlier.period.in_([str(p) for p in quarter_periods(period)]),
+        earlier.held,
+        earlier.meeting_type == THEMATIC,
+    )
+    if not lookup:
+        return None, _flag(reports.correlate(Unit).exists())
+    report = reports.limit(1).correlate(Unit).lateral("thematic")
+    return report, func.count(report.c.unit_id)
+
+
 async def counts_by_child(
     *, session: AsyncSession, root: Unit, period: Period, deadline: datetime
 ) -> list[ChildFigures]:
@@ -95,46 +183,40 @@ async def counts_by_child(
     `deadline` is the first late instant (rules.periods.deadline_end); a report is on time by
     its first submission, so a report returned and sent again keeps its place.
     """
-    r = MeetingReport
-    due = col(r.members) - func.coalesce(col(r.exempt), 0)
-    rated = and_(col(r.held), col(r.present).is_not(None), col(r.members).is_not(None), due > 0)
-    above = and_(rated, QUALITY_DENOMINATOR * col(r.present) > QUALITY_NUMERATOR * due)
-    unexcused = and_(col(r.held), func.coalesce(col(r.absent_unexcused), 0) > 0)
-    quarter = [str(p) for p in quarter_periods(period)]
-    thematic = (
-        select(MeetingReport.id)
-        .where(
-            col(MeetingReport.unit_id) == col(Unit.id),
-            col(MeetingReport.period).in_(quarter),
-            col(MeetingReport.held),
-            col(MeetingReport.meeting_type) == THEMATIC,
-        )
-        .exists()
-    )
+    await _without_jit(session)
+    lookup = await _by_lookup(session, root)
+    month, on = _month_report(period, lookup)
+    thematic, thematic_count = _thematic_in_quarter(period, lookup)
+    r = month.c
+    due = r.members - func.coalesce(r.exempt, 0)
+    rated = and_(r.held, r.present.is_not(None), r.members.is_not(None), due > 0)
+    above = and_(rated, QUALITY_DENOMINATOR * r.present > QUALITY_NUMERATOR * due)
     child = _child(root).label("child")
     query = (
         select(
             child,
             func.count(),
-            func.count(col(r.id)),
-            _flag(col(r.first_submitted_at) < deadline),
-            _flag(col(r.held).is_(True)),
-            _flag(col(r.held).is_(False)),
+            func.count(r.id),
+            _flag(r.first_submitted_at < deadline),
+            _flag(r.held.is_(True)),
+            _flag(r.held.is_(False)),
             _flag(rated),
             func.coalesce(
-                func.sum(case((rated, cast(col(r.present), Float) / due), else_=0.0)), 0.0
+                func.sum(case((rated, cast(r.present, Float) / cast(due, Float)), else_=0.0)), 0.0
             ),
             _flag(above),
-            _flag(and_(above, func.coalesce(col(r.absent_unexcused), 0) == 0)),
-            _flag(unexcused),
-            _flag(and_(col(r.held), func.coalesce(col(r.upper_attendee_name), "") != "")),
-            _flag(thematic),
+            _flag(and_(above, func.coalesce(r.absent_unexcused, 0) == 0)),
+            _flag(and_(r.held, func.coalesce(r.absent_unexcused, 0) > 0)),
+            _flag(and_(r.held, func.coalesce(r.upper_attendee_name, "") != "")),
+            thematic_count,
         )
         .select_from(Unit)
-        .outerjoin(r, and_(col(r.unit_id) == col(Unit.id), col(r.period) == str(period)))
+        .outerjoin(month, on)
         .where(*_expected(root, period))
         .group_by(child)
     )
+    if thematic is not None:
+        query = query.outerjoin(thematic, true())
     rows = (await session.exec(query)).all()
     names = await _names(session=session, ids=[row[0] for row in rows])
     return [
@@ -233,6 +315,7 @@ async def trend(
     Two scans: the cells (expected per month, one conditional count each) and the months'
     reports of those cells (counted only for cells expected that month).
     """
+    await _without_jit(session)
     periods = sorted(deadlines)
     expected_row = (
         await session.exec(
@@ -276,10 +359,10 @@ class MissingCell:
 
 
 async def missing_cells(
-    *, session: AsyncSession, root: Unit, period: Period, limit: int | None = None
+    *, session: AsyncSession, root: Unit, period: Period, limit: int | None = None, offset: int = 0
 ) -> tuple[list[MissingCell], int]:
-    """Expected cells of the subtree without a report for the month (in tree order), and how
-    many there are in all."""
+    """Expected cells of the subtree without a report for the month (in tree order, a page of
+    `limit` from `offset`), and how many there are in all."""
     no_report = ~(
         select(MeetingReport.id)
         .where(col(MeetingReport.unit_id) == col(Unit.id), MeetingReport.period == str(period))
@@ -289,7 +372,7 @@ async def missing_cells(
     count = (await session.exec(select(func.count()).select_from(Unit).where(*conditions))).one()
     query = select(Unit.id, Unit.code, Unit.name).where(*conditions).order_by(col(Unit.path))
     if limit is not None:
-        query = query.limit(limit)
+        query = query.limit(limit).offset(offset)
     cells = [MissingCell(*row) for row in (await session.exec(query)).all()]
     return cells, count
 

@@ -82,6 +82,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_units_kind"), ["kind"], unique=False)
         batch_op.create_index(batch_op.f("ix_units_parent_id"), ["parent_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_units_path"), ["path"], unique=False)
+        batch_op.create_index(
+            "ix_units_path_c", ["path"], unique=False, postgresql_ops={"path": 'COLLATE "C"'}
+        )
 
     op.create_table(
         "audit_events",
@@ -409,6 +412,7 @@ def downgrade() -> None:
 
     op.drop_table("audit_events")
     with op.batch_alter_table("units", schema=None) as batch_op:
+        batch_op.drop_index("ix_units_path_c")
         batch_op.drop_index(batch_op.f("ix_units_path"))
         batch_op.drop_index(batch_op.f("ix_units_parent_id"))
         batch_op.drop_index(batch_op.f("ix_units_kind"))

@@ -1,0 +1,143 @@
+"""The scheduled jobs: a registry by name, their registration on PTB's JobQueue, and a way to
+run one now (`chibo jobs run`).
+
+Jobs are registered from the settings every time the bot starts (no pickled job store): each
+runs daily at its hour, once shortly after start (to catch up a step missed while the bot was
+down, within CATCH_UP_HOURS), and the outbox is drained every DRAIN_SECONDS (rows left by a
+crash, or put off by Telegram). Whether a run sends anything is decided by the rules
+(rules.figures) and the outbox keys, so two processes or a double run send nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import partial
+
+from bot.config import Settings
+from bot.context import ChiboApplication, ChiboContext
+from bot.jobs import digest, escalation, reminders, summary
+from bot.jobs.base import JobEnv, JobResult
+from bot.rules.figures import Calendar, next_daily, next_reminder_step, summary_at
+from bot.rules.periods import Period
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+JobFunction = Callable[[JobEnv, datetime, Period | None], Awaitable[JobResult]]
+
+JOBS: dict[str, JobFunction] = {
+    "reminders": reminders.run,
+    "digest": digest.run,
+    "summary": summary.run,
+    "escalation": escalation.run,
+}
+START_DELAY = timedelta(seconds=10)  # the catch-up run, once the bot is up
+DRAIN_SECONDS = 60
+
+
+def job_hour(name: str, settings: Settings) -> int:
+    return settings.reminder_hour if name == "reminders" else settings.summary_hour
+
+
+def schedule(application: ChiboApplication) -> None:
+    """Register every job on the application's JobQueue (call before it starts)."""
+    queue = application.job_queue
+    settings: Settings = application.bot_data["settings"]
+    window = Calendar.from_settings(settings).window
+    for name in JOBS:
+        callback = _scheduled(name)
+        queue.run_daily(
+            callback,
+            time(job_hour(name, settings), tzinfo=settings.tz),
+            name=name,
+            job_kwargs={"misfire_grace_time": int(window.total_seconds()), "coalesce": True},
+        )
+        queue.run_once(
+            callback, START_DELAY, name=f"{name}:catch-up", job_kwargs={"misfire_grace_time": None}
+        )
+    queue.run_repeating(_drain, DRAIN_SECONDS, first=DRAIN_SECONDS, name="deliveries")
+
+
+def env_of(application: ChiboApplication) -> JobEnv:
+    return JobEnv(application.bot_data["settings"], application.bot_data["db"], application.bot)
+
+
+def _scheduled(name: str) -> Callable[[ChiboContext], Awaitable[None]]:
+    async def callback(context: ChiboContext) -> None:
+        result = await JOBS[name](env_of(context.application), utcnow(), None)
+        log.info("%s", result.line())
+
+    callback.__name__ = name
+    return callback
+
+
+async def _drain(context: ChiboContext) -> None:
+    outcomes = await env_of(context.application).sender.drain()
+    if outcomes:
+        log.info("deliveries: %s", dict(outcomes))
+
+
+async def run_job(
+    name: str, settings: Settings, at: datetime | None = None, period: Period | None = None
+) -> JobResult:
+    """Run one job now, as if at `at`, with a bot built as `chibo run` builds it (same API base
+    URL, same rate limiter) and the same outbox: running it twice sends nothing new."""
+    from bot.app import build_application  # the jobs are part of the app; import it late
+
+    application = build_application(settings)
+    try:
+        async with application:
+            return await JOBS[name](env_of(application), at or utcnow(), period)
+    finally:
+        await application.bot_data["db"].dispose()
+
+
+# name -> async callable(settings, at): the registry the command line runs from.
+REGISTRY: dict[str, Callable[[Settings, datetime], Awaitable[JobResult]]] = {
+    name: partial(run_job, name) for name in JOBS
+}
+
+
+@dataclass(frozen=True)
+class NextRun:
+    name: str
+    at: datetime  # when the job fires next
+    what: str  # what it will (or may) send then, for `chibo jobs list`
+
+
+def _local(instant: datetime, cal: Calendar) -> str:
+    return instant.astimezone(cal.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def next_runs(settings: Settings, now: datetime) -> list[NextRun]:
+    cal = Calendar.from_settings(settings)
+    period, step, step_at = next_reminder_step(now, cal)
+    current = Period.of(cal.local_date(now))
+    summaries = [summary_at(p, cal) for p in (current.previous(), current)]
+    next_summary = min(s for s in summaries if s > now)
+    weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[settings.digest_weekday]
+    return [
+        NextRun(
+            "reminders",
+            next_daily(now, settings.reminder_hour, cal),
+            f"next step: {_local(step_at, cal)} ({period}, day {step:+d} from the deadline)",
+        ),
+        NextRun(
+            "digest",
+            next_daily(now, settings.summary_hour, cal),
+            f"sends on {weekday}s during a reporting window",
+        ),
+        NextRun(
+            "summary",
+            next_daily(now, settings.summary_hour, cal),
+            f"next monthly summary: {_local(next_summary, cal)}",
+        ),
+        NextRun(
+            "escalation",
+            next_daily(now, settings.summary_hour, cal),
+            "overdue problems, and yesterday's new problems",
+        ),
+    ]

@@ -1,0 +1,108 @@
+"""Overdue problems climb the tree; new normal-urgency problems are listed once a day.
+
+Escalation: an open problem past its due date goes to its handling unit's committee (level 1),
+then, each ESCALATION_DELAY_DAYS later, to the next ancestor that has supervisors or a linked
+group (levels 2, 3, ...). Key: (chat, "escalation", "problem:unit"), so each committee hears of
+a problem once, whatever the restarts; Problem.escalation_level records the highest level sent.
+
+Daily digest: at SUMMARY_HOUR, each handling unit gets the list of normal-urgency problems
+raised the day before (urgent ones are sent at once by the problems feature). Key: (chat,
+"problem_digest", "unit:day").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from bot.jobs.base import JobEnv, JobResult, record, send
+from bot.jobs.delivery import message
+from bot.render.summary import escalation_text, problem_digest_text
+from bot.rules.figures import day_bounds, escalation_levels_due, problem_digest_due
+from bot.rules.periods import Period
+from storage.models import Problem, Unit
+from storage.queries import deliveries as outbox
+from storage.queries.audience import Chat, committee_chats, escalation_chain
+from storage.queries.deliveries import Outgoing
+from storage.queries.figures import new_problems_between, overdue_problems
+
+KIND, DIGEST_KIND = "escalation", "problem_digest"
+NORMAL = "normal"
+
+
+async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobResult:
+    """`period` does not apply: problems are not monthly."""
+    result = JobResult("escalation")
+    await _escalate(env, at, result)
+    day = problem_digest_due(at, env.cal)
+    if day is not None:
+        await _digest(env, day, result)
+    await send(env, result)
+    return result
+
+
+async def _escalate(env: JobEnv, at: datetime, result: JobResult) -> None:
+    async with env.db.session() as session:
+        chains: dict[int, list[Unit]] = {}
+        items: list[Outgoing] = []
+        for problem, cell_name in await overdue_problems(session=session, now=at):
+            if problem.handling_unit_id not in chains:
+                handler = await session.get(Unit, problem.handling_unit_id)
+                chains[handler.id] = await escalation_chain(session=session, unit=handler)
+            chain = chains[problem.handling_unit_id]
+            levels = min(
+                escalation_levels_due(problem.due_at, at, env.cal.escalation_delay), len(chain)
+            )
+            chats = await committee_chats(session=session, unit_ids=[u.id for u in chain[:levels]])
+            for level, unit in enumerate(chain[:levels], start=1):
+                items += _escalations(env, problem, cell_name, chain[0], unit, level, chats, at)
+            problem.escalation_level = max(problem.escalation_level, levels)
+        # one transaction: the levels and the messages that announce them go together
+        result.recorded += len(await outbox.record(session=session, items=items, now=env.clock()))
+
+
+def _escalations(
+    env: JobEnv,
+    problem: Problem,
+    cell_name: str,
+    handler: Unit,
+    unit: Unit,
+    level: int,
+    chats: dict[int, list[Chat]],
+    at: datetime,
+) -> list[Outgoing]:
+    return [
+        Outgoing(
+            chat.chat_id,
+            KIND,
+            f"{problem.id}:{unit.id}",
+            message(
+                escalation_text(
+                    env.language(chat), problem, cell_name, handler.name, level, at, env.cal.tz
+                )
+            ),
+        )
+        for chat in chats.get(unit.id, [])
+    ]
+
+
+async def _digest(env: JobEnv, day: date, result: JobResult) -> None:
+    start, end = day_bounds(day, env.cal)
+    async with env.db.session() as session:
+        problems = await new_problems_between(session=session, start=start, end=end, urgency=NORMAL)
+        by_unit: dict[int, list[tuple[Problem, str]]] = defaultdict(list)
+        for problem, cell_name in problems:
+            by_unit[problem.handling_unit_id].append((problem, cell_name))
+        chats = await committee_chats(session=session, unit_ids=list(by_unit))
+        names = {unit_id: (await session.get(Unit, unit_id)).name for unit_id in by_unit}
+    items = [
+        Outgoing(
+            chat.chat_id,
+            DIGEST_KIND,
+            f"{unit_id}:{day.isoformat()}",
+            message(problem_digest_text(env.language(chat), names[unit_id], day, listed)),
+        )
+        for unit_id, listed in by_unit.items()
+        for chat in chats.get(unit_id, [])
+    ]
+    await record(env, result, items)

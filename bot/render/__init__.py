@@ -1,0 +1,1 @@
+"""Texts, keyboards, charts and spreadsheets: what the bot shows, built from figures."""
