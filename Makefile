@@ -13,10 +13,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/chibo run
+	@$(BIN)/chibo run
 
+# PYTEST_ARGS: extra pytest arguments, e.g. make test PYTEST_ARGS="-k periods -x"
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Asia" is a folder: OSError
             raise ValueError("must be an IANA time zone such as Asia/Ho_Chi_Minh") from exc
         return value
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.mutable import MutableDict, MutableList
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -42,10 +43,19 @@ def _when(*, nullable: bool = False, index: bool = False, default: bool = False)
 
 
 def _json(factory: Any = None) -> Any:
-    """A JSON column; `factory` (list, dict) makes a fresh default, None makes it nullable."""
+    """A JSON column; `factory` (list, dict) makes a fresh default, None makes it nullable (dict).
+
+    Python None is stored as SQL NULL (not the JSON text 'null'), so `.is_(None)` finds it.
+
+    Changes in place at the top level (`draft.data["k"] = v`, `report.photos.append(p)`) are
+    saved; a change inside a nested value is not: assign a new value to the column instead.
+    """
+    mutable = MutableList if factory is list else MutableDict
     return Field(
         default_factory=factory or (lambda: None),
-        sa_column=sa.Column(sa.JSON, nullable=factory is None),
+        sa_column=sa.Column(
+            mutable.as_mutable(sa.JSON(none_as_null=True)), nullable=factory is None
+        ),
     )
 
 

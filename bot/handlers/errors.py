@@ -7,6 +7,7 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.context import ChiboContext
 
@@ -26,3 +27,6 @@ async def on_error(update: object, context: ChiboContext) -> None:
         log.info("Chat %s has blocked the bot", update.effective_chat.id)
     except TelegramError:
         log.warning("Could not tell chat %s about the error", update.effective_chat.id)
+    # One failure ends the update: later handler groups would run on a half-done state (an
+    # identity that failed to load makes a member look like a stranger, a second reply).
+    raise ApplicationHandlerStop

@@ -52,7 +52,8 @@ async def press(update: Update, context: ChiboContext) -> None:
         text, markup = await _browse(context, unit, int(values[1]))
         await query.edit_message_text(text, reply_markup=markup)
     elif kind == "p":
-        await query.edit_message_text(*_roles(context, unit))
+        text, markup = _roles(context, unit)
+        await query.edit_message_text(text, reply_markup=markup)
     elif kind == "r" and len(values) == 2 and can_invite(context.identity.roles, unit, values[1]):
         await query.edit_message_text(await _create(context, unit, values[1]))
     else:

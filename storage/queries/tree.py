@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Unit
+from storage.models import Unit, utcnow
 
 
 async def add_unit(
@@ -43,7 +43,10 @@ async def children_page(
 ) -> tuple[list[tuple[Unit, bool]], int]:
     """One page of a unit's current children by name, each with whether it has children itself;
     and how many children there are in all."""
-    current = and_(Unit.parent_id == parent_id, col(Unit.valid_to).is_(None))
+    today = utcnow().date()
+    current = and_(
+        Unit.parent_id == parent_id, or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) >= today)
+    )
     total = (await session.exec(select(func.count()).select_from(Unit).where(current))).one()
     grandchild = aliased(Unit)
     has_children = (

@@ -1,0 +1,1 @@
+"""End-to-end user stories: the real bot against the fake Bot API server (see harness.py)."""
