@@ -14,7 +14,7 @@ average attendance (94.4% + 80%) / 2 = 87% · ≤85%: 1 · good quality 1/2 (50%
 unexcused 1 · upper attendee 1 · thematic this quarter 2 cells
 XA 2/2 (100%, 100%) · PB 1/2 (50%, 0%): PB is listed first (worst first)
 
-Problems (as of 6 July 2025 07:00): new 4 · open 3 · overdue 2 · resolved 1
+Problems (as of any time from 1 July 2025 on): new 4 · open 3 · overdue 2 · resolved 1
   dat_dai new 1 open 2 overdue 1 · moi_truong new 1 resolved 1 · khac new 1 ·
   an_ninh_trat_tu new 1 open 1 overdue 1;  XA new 2 open 1 overdue 1 · PB new 2 open 2 overdue 1
 Trend: Jul 2024–Mar 2025 0/5 · Apr 2025 1/5 (1 on time) · May 2025 1/5 (1) · Jun 2025 3/4 (2)
@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from factories import Tree, make_person, make_tree
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import MeetingReport, Person, Problem, Unit
 from storage.queries.tree import add_unit
-from tests.factories import Tree, make_person, make_tree
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PERIOD = "2025-06"
@@ -197,7 +197,7 @@ async def build_example(session: AsyncSession) -> Example:
                     "2025-06-30", "in_progress"),
             problem(b3, "moi_truong", "Rác thải ven sông", "2025-06-20", "2025-07-10",
                     "resolved", resolved="2025-06-28"),
-            problem(tree.cell_b1, "dat_dai", "Cấp sổ đỏ chậm", "2025-05-15", "2025-07-20",
+            problem(tree.cell_b1, "dat_dai", "Cấp sổ đỏ chậm", "2025-05-15", "2099-01-01",
                     "acknowledged"),
             problem(tree.cell_a2, "khac", "Xin thêm đèn đường", "2025-06-25", "2025-07-25",
                     "rejected"),

@@ -78,7 +78,7 @@ async def record(*, session: AsyncSession, items: Iterable[Outgoing], now: datet
             .on_conflict_do_nothing(index_elements=["chat_id", "kind", "ref"])
             .returning(col(Delivery.id))
         )
-        new.extend(row[0] for row in (await session.execute(statement)).all())
+        new.extend(row[0] for row in (await session.exec(statement)).all())
     return new
 
 
@@ -89,7 +89,7 @@ async def recorded_keys(
     found: set[tuple[int, str, str]] = set()
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
-        result = await session.execute(
+        result = await session.exec(
             select(Delivery.chat_id, Delivery.kind, Delivery.ref).where(
                 tuple_(col(Delivery.chat_id), col(Delivery.kind), col(Delivery.ref)).in_(chunk)
             )
