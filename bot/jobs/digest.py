@@ -26,6 +26,7 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
     due = (period, env.cal.local_date(at)) if period else digest_due(at, env.cal)
     if due is None:
         result.note = "no progress digest is due"
+        await send(env, result)  # still: rows left pending by a crash
         return result
     period, day = due
     for unit, chats in await committees(env):

@@ -1,9 +1,10 @@
 """Overdue problems climb the tree; new normal-urgency problems are listed once a day.
 
-Escalation: an open problem past its due date goes to its handling unit's committee (level 1),
-then, each ESCALATION_DELAY_DAYS later, to the next ancestor that has supervisors or a linked
-group (levels 2, 3, ...). Key: (chat, "escalation", "problem:unit"), so each committee hears of
-a problem once, whatever the restarts; Problem.escalation_level records the highest level sent.
+Escalation: an open problem past its due date goes to its handling unit's committee (level 1:
+the handling unit, or the nearest ancestor that has supervisors or a linked group), then, each
+ESCALATION_DELAY_DAYS later, to the next such ancestor (levels 2, 3, ...). Key: (chat,
+"escalation", "problem:unit"), so each committee hears of a problem once, whatever the
+restarts; Problem.escalation_level records the highest level sent.
 
 Daily digest: at SUMMARY_HOUR, each handling unit gets the list of normal-urgency problems
 raised the day before (urgent ones are sent at once by the problems feature). Key: (chat,
@@ -43,20 +44,20 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
 
 async def _escalate(env: JobEnv, at: datetime, result: JobResult) -> None:
     async with env.db.session() as session:
-        chains: dict[int, list[Unit]] = {}
+        handlers: dict[int, tuple[Unit, list[Unit]]] = {}  # handling unit -> it, its chain
         items: list[Outgoing] = []
         for problem, cell_name in await overdue_problems(session=session, now=at):
-            if problem.handling_unit_id not in chains:
+            if problem.handling_unit_id not in handlers:
                 handler = await session.get(Unit, problem.handling_unit_id)
-                chains[handler.id] = await escalation_chain(session=session, unit=handler)
-            chain = chains[problem.handling_unit_id]
-            levels = min(
-                escalation_levels_due(problem.due_at, at, env.cal.escalation_delay), len(chain)
-            )
-            chats = await committee_chats(session=session, unit_ids=[u.id for u in chain[:levels]])
-            for level, unit in enumerate(chain[:levels], start=1):
-                items += _escalations(env, problem, cell_name, chain[0], unit, level, chats, at)
-            problem.escalation_level = max(problem.escalation_level, levels)
+                chain = await escalation_chain(session=session, unit=handler)
+                handlers[handler.id] = (handler, chain)
+            handler, chain = handlers[problem.handling_unit_id]
+            climbed = escalation_levels_due(problem.due_at, at, env.cal.escalation_delay)
+            reached = chain[: min(climbed, len(chain))]
+            chats = await committee_chats(session=session, unit_ids=[u.id for u in reached])
+            for level, unit in enumerate(reached, start=1):
+                items += _escalations(env, problem, cell_name, handler, unit, level, chats, at)
+            problem.escalation_level = max(problem.escalation_level, len(reached))
         # one transaction: the levels and the messages that announce them go together
         result.recorded += len(await outbox.record(session=session, items=items, now=env.clock()))
 

@@ -31,6 +31,7 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
         steps = [(period, max(passed))] if passed else []
     if not steps:
         result.note = "no reminder step is due"
+        await send(env, result)  # still: rows left pending by a crash
         return result
     for due_period, step in steps:
         async with env.db.session() as session:

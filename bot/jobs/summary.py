@@ -31,6 +31,7 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
     period = period or summary_due(at, env.cal)
     if period is None:
         result.note = "no monthly summary is due"
+        await send(env, result)  # still: rows left pending by a crash
         return result
     for unit, chats in await committees(env):
         ref = f"{unit.id}:{period}"

@@ -76,19 +76,19 @@ async def supervising_units(*, session: AsyncSession) -> list[Unit]:
 
 
 async def escalation_chain(*, session: AsyncSession, unit: Unit) -> list[Unit]:
-    """`unit`, then its ancestors that have supervisors or a linked group, nearest first."""
+    """`unit` and its ancestors that have supervisors or a linked group, nearest first: the
+    committees an overdue problem handled by `unit` climbs through."""
     ids = [int(part) for part in unit.path.strip("/").split("/") if part]
     supervised = select(RoleAssignment.unit_id).where(
         RoleAssignment.role == SUPERVISOR, col(RoleAssignment.revoked_at).is_(None)
     )
     result = await session.exec(
         select(Unit).where(
-            col(Unit.id).in_(ids[:-1]),
+            col(Unit.id).in_(ids),
             or_(col(Unit.id).in_(supervised), col(Unit.id).in_(select(GroupLink.unit_id))),
         )
     )
-    above = sorted(result.all(), key=lambda u: len(u.path), reverse=True)
-    return [unit, *above]
+    return sorted(result.all(), key=lambda u: len(u.path), reverse=True)
 
 
 @dataclass(frozen=True)
