@@ -5,24 +5,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
-from collections.abc import Callable
-from datetime import datetime
 
-from telegram import Update
-
+from bot.admin import (
+    BAD_INPUT,
+    FAILED,
+    OK,
+    SchemaError,
+    UsageError,
+    command,
+    demo,
+    group,
+    invites,
+    jobs,
+    people,
+    tree,
+    units_csv,
+)
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import setup_logging
-from storage import migrate
 from storage.db import safe_url
 
-OK, FAILED, BAD_INPUT = 0, 1, 2
+__all__ = ["BAD_INPUT", "FAILED", "OK", "UsageError", "build_parser", "main"]
 
 log = logging.getLogger("chibo")
-
-
-class UsageError(Exception):
-    """Bad input from the administrator: printed as one line, exit code 2."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return BAD_INPUT
+    except SchemaError as exc:
+        print(exc, file=sys.stderr)
+        return FAILED
     except KeyboardInterrupt:
+        return OK
+    except BrokenPipeError:  # `chibo units tree --all | head`: the reader has seen enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return OK
     except Exception as exc:  # the last guard: one line, no traceback, no secret
         log.debug("Command failed", exc_info=True)
@@ -65,33 +78,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chibo", description="Chibo: party cell reporting bot.")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    run = _command(commands, "run", "Run the bot (long polling, or a webhook server).", cmd_run)
+    run = command(commands, "run", "Run the bot (long polling, or a webhook server).", cmd_run)
     run.add_argument("--webhook", action="store_true", help="serve a webhook instead of polling")
 
-    db = commands.add_parser("db", help="Database schema.").add_subparsers(metavar="ACTION")
-    _command(db, "upgrade", "Create or upgrade the database schema.", cmd_db_upgrade)
+    db = group(commands, "db", "Database schema.")
+    command(db, "upgrade", "Create or upgrade the database schema.", cmd_db_upgrade)
 
-    jobs = commands.add_parser("jobs", help="Scheduled jobs.").add_subparsers(metavar="ACTION")
-    job = _command(jobs, "run", "Run a job now (what it sent once, it never sends again).", cmd_job)
-    job.add_argument("name", choices=("reminders", "digest", "summary", "escalation"))
-    job.add_argument("--at", help="act as if at this instant (ISO, e.g. 2025-07-02T08:00+07:00)")
-    job.add_argument("--period", help="the month to act on (YYYY-MM)")
-    _command(jobs, "list", "Show when each job runs next.", cmd_jobs_list)
+    units = group(commands, "units", "The organisation tree: import it from CSV, show it.")
+    units_csv.register(units)
+    tree.register(units)
+    invites.register(commands)
+    people.register(commands)
+    demo.register(commands)
+    jobs.register(commands)
     return parser
 
 
-def _command(
-    group: argparse._SubParsersAction,
-    name: str,
-    summary: str,
-    handler: Callable[[Settings, argparse.Namespace], int],
-) -> argparse.ArgumentParser:
-    command = group.add_parser(name, help=summary, description=summary)
-    command.set_defaults(handler=handler)
-    return command
-
-
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    from storage import migrate  # Alembic takes half a second to import: only when needed
+
     migrate.upgrade(settings.database_url)
     print(f"Database schema is up to date ({safe_url(settings.database_url)}).")
     return OK
@@ -108,7 +113,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if args.webhook and not (settings.webhook_url and settings.webhook_secret):
         raise UsageError("--webhook needs WEBHOOK_URL and WEBHOOK_SECRET to be set.")
     # The schema is upgraded on start, so that `chibo run` alone is a working install.
+    from storage import migrate
+
     migrate.upgrade(settings.database_url)
+
+    from telegram import Update
 
     from bot import webhook
     from bot.app import build_application
@@ -121,39 +130,4 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         asyncio.run(webhook.serve(application, settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
-    return OK
-
-
-def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.jobs import run_job
-    from bot.rules.periods import Period
-
-    at = None
-    if args.at:
-        try:
-            at = datetime.fromisoformat(args.at)
-        except ValueError:
-            raise UsageError(f"--at {args.at!r} is not an ISO date and time.") from None
-        at = at if at.tzinfo else at.replace(tzinfo=settings.tz)
-    period = None
-    if args.period:
-        try:
-            period = Period.parse(args.period)
-        except ValueError:
-            raise UsageError(f"--period {args.period!r} is not a month (YYYY-MM).") from None
-    if period and args.name == "escalation":
-        raise UsageError("--period does not apply to escalation (problems are not monthly).")
-    migrate.upgrade(settings.database_url)
-    result = asyncio.run(run_job(args.name, settings, at, period))
-    print(result.line())
-    return OK
-
-
-def cmd_jobs_list(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.jobs import next_runs
-
-    now = datetime.now(settings.tz)
-    for run in next_runs(settings, now):
-        at = run.at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z")
-        print(f"{run.name:<11} next run {at}  {run.what}")
     return OK

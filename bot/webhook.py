@@ -29,8 +29,8 @@ MAX_BODY = 1024 * 1024
 
 
 class TelegramUpdates(tornado.web.RequestHandler):
-    def initialize(self, application: ChiboApplication, secret: str) -> None:
-        self.application_ = application
+    def initialize(self, bot_app: ChiboApplication, secret: str) -> None:
+        self.bot_app = bot_app
         self.secret = secret
 
     async def post(self) -> None:
@@ -39,11 +39,11 @@ class TelegramUpdates(tornado.web.RequestHandler):
             self.set_status(403)
             return
         try:
-            update = Update.de_json(json.loads(self.request.body), self.application_.bot)
+            update = Update.de_json(json.loads(self.request.body), self.bot_app.bot)
         except (ValueError, TypeError, KeyError):
             self.set_status(400)
             return
-        await self.application_.update_queue.put(update)
+        await self.bot_app.update_queue.put(update)
         self.set_status(200)
 
     def log_exception(self, *args: object) -> None:  # never log request bodies or headers
@@ -51,12 +51,12 @@ class TelegramUpdates(tornado.web.RequestHandler):
 
 
 class Health(tornado.web.RequestHandler):
-    def initialize(self, application: ChiboApplication) -> None:
-        self.application_ = application
+    def initialize(self, bot_app: ChiboApplication) -> None:
+        self.bot_app = bot_app
 
     async def get(self) -> None:
         try:
-            async with self.application_.bot_data["db"].session() as session:
+            async with self.bot_app.bot_data["db"].session() as session:
                 await session.exec(sa.text("SELECT 1"))
         except Exception:
             log.warning("Health check: database unreachable")
@@ -69,8 +69,8 @@ class Health(tornado.web.RequestHandler):
 def make_server(application: ChiboApplication, secret: str) -> tornado.httpserver.HTTPServer:
     routes = tornado.web.Application(
         [
-            ("/telegram", TelegramUpdates, {"application": application, "secret": secret}),
-            ("/health", Health, {"application": application}),
+            ("/telegram", TelegramUpdates, {"bot_app": application, "secret": secret}),
+            ("/health", Health, {"bot_app": application}),
         ]
     )
     return tornado.httpserver.HTTPServer(routes, max_body_size=MAX_BODY, xheaders=True)

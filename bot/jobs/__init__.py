@@ -1,5 +1,9 @@
-"""The scheduled jobs: a registry by name, their registration on PTB's JobQueue, and a way to
-run one now (`chibo jobs run`).
+"""Scheduled jobs, by name: the scheduler runs them on time, `chibo jobs run NAME` by hand.
+
+`JOBS[name]` is `async def job(settings, at, period=None)`, `at` being the aware moment it runs
+for (so that a run can be replayed for another time): it builds the bot as `chibo run` does
+(same API base URL, same rate limiter) and runs `runner(name)`, the job itself, which acts
+through a JobEnv (settings, database, bot, outbox sender).
 
 Jobs are registered from the settings every time the bot starts (no pickled job store): each
 runs daily at its hour, once shortly after start (to catch up a step missed while the bot was
@@ -14,11 +18,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from functools import partial
 
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext
-from bot.jobs import digest, escalation, reminders, summary
 from bot.jobs.base import JobEnv, JobResult
 from bot.rules.figures import Calendar, next_daily, next_reminder_step, summary_at
 from bot.rules.periods import Period
@@ -26,14 +28,23 @@ from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
-JobFunction = Callable[[JobEnv, datetime, Period | None], Awaitable[JobResult]]
+Runner = Callable[[JobEnv, datetime, Period | None], Awaitable[JobResult]]
+NAMES = ("reminders", "digest", "summary", "escalation")
 
-JOBS: dict[str, JobFunction] = {
-    "reminders": reminders.run,
-    "digest": digest.run,
-    "summary": summary.run,
-    "escalation": escalation.run,
-}
+
+def runner(name: str) -> Runner:
+    """The job itself. Imported when needed: the summary draws charts, and matplotlib is too
+    slow to import for every `chibo` command."""
+    from bot.jobs import digest, escalation, reminders, summary
+
+    return {
+        "reminders": reminders.run,
+        "digest": digest.run,
+        "summary": summary.run,
+        "escalation": escalation.run,
+    }[name]
+
+
 START_DELAY = timedelta(seconds=10)  # the catch-up run, once the bot is up
 DRAIN_SECONDS = 60
 
@@ -47,7 +58,7 @@ def schedule(application: ChiboApplication) -> None:
     queue = application.job_queue
     settings: Settings = application.bot_data["settings"]
     window = Calendar.from_settings(settings).window
-    for name in JOBS:
+    for name in NAMES:
         callback = _scheduled(name)
         queue.run_daily(
             callback,
@@ -67,7 +78,7 @@ def env_of(application: ChiboApplication) -> JobEnv:
 
 def _scheduled(name: str) -> Callable[[ChiboContext], Awaitable[None]]:
     async def callback(context: ChiboContext) -> None:
-        result = await JOBS[name](env_of(context.application), utcnow(), None)
+        result = await runner(name)(env_of(context.application), utcnow(), None)
         log.info("%s", result.line())
 
     callback.__name__ = name
@@ -81,7 +92,7 @@ async def _drain(context: ChiboContext) -> None:
 
 
 async def run_job(
-    name: str, settings: Settings, at: datetime | None = None, period: Period | None = None
+    name: str, settings: Settings, at: datetime, period: Period | None = None
 ) -> JobResult:
     """Run one job now, as if at `at`, with a bot built as `chibo run` builds it (same API base
     URL, same rate limiter) and the same outbox: running it twice sends nothing new."""
@@ -90,14 +101,27 @@ async def run_job(
     application = build_application(settings)
     try:
         async with application:
-            return await JOBS[name](env_of(application), at or utcnow(), period)
+            return await runner(name)(env_of(application), at, period)
     finally:
         await application.bot_data["db"].dispose()
 
 
-# name -> async callable(settings, at): the registry the command line runs from.
-REGISTRY: dict[str, Callable[[Settings, datetime], Awaitable[JobResult]]] = {
-    name: partial(run_job, name) for name in JOBS
+Job = Callable[..., Awaitable[JobResult]]  # (settings, at, period=None)
+
+
+def _job(name: str, summary: str) -> Job:
+    async def job(settings: Settings, at: datetime, period: Period | None = None) -> JobResult:
+        return await run_job(name, settings, at, period)
+
+    job.__name__, job.__doc__ = name, summary
+    return job
+
+
+JOBS: dict[str, Job] = {
+    "reminders": _job("reminders", "Remind the cells that have not reported (each step once)."),
+    "digest": _job("digest", "Weekly progress of the reporting window, to each committee."),
+    "summary": _job("summary", "The monthly summary and chart, the day after the deadline."),
+    "escalation": _job("escalation", "Overdue problems up the tree; yesterday's new problems."),
 }
 
 

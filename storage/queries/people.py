@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person, RoleAssignment, Unit
+from storage.queries.units import in_subtree
 
 
 async def person_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Person | None:
@@ -68,3 +72,63 @@ async def grant_role(
     session.add(assignment)
     await session.flush()
     return assignment
+
+
+async def people_with_roles(
+    *, session: AsyncSession, root: Unit | None = None
+) -> list[tuple[Person, list[tuple[RoleAssignment, Unit]]]]:
+    """People with their active roles (and units), by id: everyone when `root` is None, else
+    those holding an active role in `root`'s subtree (with all their active roles)."""
+    people = select(Person).order_by(col(Person.id))
+    if root is not None:
+        holders = (
+            select(RoleAssignment.person_id)
+            .join(Unit, col(Unit.id) == RoleAssignment.unit_id)
+            .where(col(RoleAssignment.revoked_at).is_(None), in_subtree(root))
+        )
+        people = people.where(col(Person.id).in_(holders))
+    found = list((await session.exec(people)).all())
+    roles: dict[int, list[tuple[RoleAssignment, Unit]]] = {person.id: [] for person in found}
+    if found:
+        result = await session.exec(
+            select(RoleAssignment, Unit)
+            .join(Unit, col(Unit.id) == RoleAssignment.unit_id)
+            .where(
+                col(RoleAssignment.revoked_at).is_(None),
+                col(RoleAssignment.person_id).in_(list(roles)),
+            )
+            .order_by(col(RoleAssignment.id))
+        )
+        for assignment, unit in result.all():
+            roles[assignment.person_id].append((assignment, unit))
+    return [(person, roles[person.id]) for person in found]
+
+
+@dataclass(frozen=True)
+class Deactivation:
+    person: Person
+    was_active: bool
+    revoked: list[tuple[RoleAssignment, Unit]]  # the roles revoked just now, with their units
+
+    @property
+    def changed(self) -> bool:
+        return self.was_active or bool(self.revoked)
+
+
+async def deactivate_person(
+    *, session: AsyncSession, person_id: int, now: datetime
+) -> Deactivation | None:
+    """Revoke every active role of the person at once and mark them inactive (history stays).
+    None when there is no such person. The caller records the audit events."""
+    person = (
+        await session.exec(select(Person).where(Person.id == person_id).with_for_update())
+    ).first()
+    if person is None:
+        return None
+    revoked = await active_roles(session=session, person_id=person_id)
+    was_active = person.active
+    for assignment, _unit in revoked:
+        assignment.revoked_at = now
+    person.active = False
+    await session.flush()
+    return Deactivation(person=person, was_active=was_active, revoked=revoked)

@@ -1,14 +1,18 @@
-"""The unit tree: lookups, subtrees (by materialised path), cells active in a month."""
+"""The unit tree: lookups, subtrees (by materialised path), cells active in a month, and the
+bulk writes of an import (paths and depths computed for the whole tree at once)."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Row, and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Unit
+from storage.models import Person, RoleAssignment, Unit
 
 
 async def unit_by_code(*, session: AsyncSession, code: str) -> Unit | None:
@@ -56,3 +60,134 @@ async def ancestors(*, session: AsyncSession, unit: Unit) -> list[Unit]:
         return []
     found = {u.id: u for u in (await session.exec(select(Unit).where(col(Unit.id).in_(ids))))}
     return [found[i] for i in reversed(ids) if i in found]
+
+
+# --- Bulk writes (the CSV import, the demo seed) -------------------------------------------------
+
+# The columns an import may set; with `id`, also what `all_units` returns.
+UNIT_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "parent_id",
+    "path",
+    "depth",
+    "valid_from",
+    "valid_to",
+    "successor_id",
+)
+
+
+def tree_paths(parent_of: Mapping[int, int | None]) -> dict[int, tuple[str, int]]:
+    """The materialised path ("1/7/93/") and depth (a root is 0) of every unit, from its parent.
+
+    `parent_of` must describe a forest (every parent is a key; no cycle): check it first with
+    `find_cycles`. Iterative, so that any depth works.
+    """
+    done: dict[int, tuple[str, int]] = {}
+    for start in parent_of:
+        chain: list[int] = []
+        node: int | None = start
+        while node is not None and node not in done:
+            chain.append(node)
+            node = parent_of[node]
+        path, depth = done[node] if node is not None else ("", -1)
+        for unit_id in reversed(chain):
+            path, depth = f"{path}{unit_id}/", depth + 1
+            done[unit_id] = (path, depth)
+    return done
+
+
+def find_cycles(parent_of: Mapping[Hashable, Hashable | None]) -> list[list[Hashable]]:
+    """Every cycle of a parent map, each as the list of its members in parent order.
+
+    A parent that is not a key ends a chain (it is reported elsewhere, as unknown).
+    """
+    state: dict[Hashable, int] = {}  # 1 = on the current chain, 2 = finished
+    cycles: list[list[Hashable]] = []
+    for start in parent_of:
+        chain: list[Hashable] = []
+        node: Hashable | None = start
+        while node is not None and node in parent_of and node not in state:
+            state[node] = 1
+            chain.append(node)
+            node = parent_of[node]
+        if node is not None and state.get(node) == 1:
+            cycles.append(chain[chain.index(node) :])
+        for member in chain:
+            state[member] = 2
+    return cycles
+
+
+async def all_units(*, session: AsyncSession, root: Unit | None = None) -> list[Row[Any]]:
+    """Every unit (or `root` and its descendants) as a light row with `id` and UNIT_FIELDS:
+    one query and no ORM objects, for whole-tree work on 200,000 units."""
+    table = Unit.__table__
+    query = sa.select(table.c.id, *(table.c[name] for name in UNIT_FIELDS))
+    if root is not None:
+        query = query.where(in_subtree(root))
+    return list((await session.exec(query)).all())
+
+
+async def insert_units(
+    *, session: AsyncSession, rows: Sequence[Mapping[str, Any]], now: datetime
+) -> dict[str, int]:
+    """Insert units in bulk (dicts of UNIT_FIELDS); returns code -> new id.
+
+    Set path and depth afterwards with `update_units`: they hold the ids, known only now.
+    """
+    if not rows:
+        return {}
+    table = Unit.__table__
+    values = [
+        {"path": "", "depth": 0, "parent_id": None, "successor_id": None, **row, "created_at": now}
+        for row in rows
+    ]
+    result = await session.exec(sa.insert(table).returning(table.c.code, table.c.id), params=values)
+    return {code: unit_id for code, unit_id in result.all()}
+
+
+async def update_units(*, session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Update units in bulk by id: each dict holds "id" and the same set of UNIT_FIELDS."""
+    if not rows:
+        return
+    table = Unit.__table__
+    statement = sa.update(table).where(table.c.id == sa.bindparam("unit_id"))
+    params = [{"unit_id": row["id"], **{k: v for k, v in row.items() if k != "id"}} for row in rows]
+    await session.exec(statement, params=params)
+
+
+# --- The tree as the administrator sees it --------------------------------------------------------
+
+
+async def role_holder_paths(*, session: AsyncSession, root: Unit | None) -> list[tuple[int, str]]:
+    """(person id, unit path) of every active role of an active person in the subtree."""
+    query = (
+        select(RoleAssignment.person_id, Unit.path)
+        .join(Unit, col(Unit.id) == RoleAssignment.unit_id)
+        .join(Person, col(Person.id) == RoleAssignment.person_id)
+        .where(col(RoleAssignment.revoked_at).is_(None), col(Person.active).is_(True))
+    )
+    if root is not None:
+        query = query.where(in_subtree(root))
+    return [(person_id, path) for person_id, path in (await session.exec(query)).all()]
+
+
+async def codes_taken(*, session: AsyncSession, prefix: str) -> list[str]:
+    """Codes equal to `prefix` or starting with `prefix-` (a few, for a clear refusal)."""
+    query = (
+        select(Unit.code)
+        .where(or_(Unit.code == prefix, col(Unit.code).startswith(f"{prefix}-", autoescape=True)))
+        .order_by(col(Unit.code))
+        .limit(5)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def codes_by_id(*, session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
+    """id -> code of the given units (one query)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    result = await session.exec(select(Unit.id, Unit.code).where(col(Unit.id).in_(wanted)))
+    return dict(result.all())

@@ -65,11 +65,15 @@ def database_url(tmp_path: Path) -> str:
 class ChiboProcess:
     """`chibo run` in a subprocess, its output in files (a pipe could fill up and block it)."""
 
-    def __init__(self, tmp_path: Path, env: dict[str, str]) -> None:
+    def __init__(self, tmp_path: Path, env: dict[str, str], *args: str) -> None:
         self.stdout_path, self.stderr_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
         with self.stdout_path.open("w") as out, self.stderr_path.open("w") as err:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, stdout=out, stderr=err
+                [sys.executable, "-m", "bot", *(args or ("run",))],
+                cwd=tmp_path,
+                env=env,
+                stdout=out,
+                stderr=err,
             )
         self.finished: Finished | None = None
 

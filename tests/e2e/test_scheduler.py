@@ -16,7 +16,7 @@ from factories import Tree, make_person, make_tree
 from sqlmodel import col, select
 
 from bot import i18n
-from bot.jobs import JOBS
+from bot.jobs import runner
 from bot.jobs.base import JobEnv, JobResult
 from bot.rules.periods import Period
 from e2e.harness import BotRunner, TelegramDriver, TgUser
@@ -70,7 +70,7 @@ def run_job(
         settings = app.bot_data["settings"]
         tg_bot = app.bot if crash_after is None else CrashingBot(app.bot, crash_after)
         env = JobEnv(settings, app.bot_data["db"], tg_bot, clock=clock)
-        return await JOBS[name](env, local(at, settings.tz), period)
+        return await runner(name)(env, local(at, settings.tz), period)
 
     return bot.call(go, timeout=30)
 
@@ -242,8 +242,8 @@ def test_two_bot_processes_at_once_send_each_reminder_once(tg, bot, tree, run_db
         at = local("2025-07-02T08:00", settings.tz)
         try:
             await asyncio.gather(
-                JOBS["reminders"](JobEnv(settings, app.bot_data["db"], app.bot), at, None),
-                JOBS["reminders"](JobEnv(settings, other, app.bot), at, None),
+                runner("reminders")(JobEnv(settings, app.bot_data["db"], app.bot), at, None),
+                runner("reminders")(JobEnv(settings, other, app.bot), at, None),
             )
         finally:
             await other.dispose()

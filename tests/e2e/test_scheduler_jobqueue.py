@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from factories import Tree, make_tree
 
-from bot.jobs import JOBS, schedule
+from bot.jobs import NAMES, schedule
 from bot.rules.periods import Period
 from e2e.harness import BotRunner
 from e2e.test_scheduler import member
@@ -56,7 +56,7 @@ def test_jobs_are_registered_from_the_settings_at_start_and_catch_up(
         queue = runner.application.job_queue
         names = sorted(job.name for job in queue.jobs())
         assert names == sorted(
-            ["deliveries"] + [f"{name}{suffix}" for name in JOBS for suffix in ("", ":catch-up")]
+            ["deliveries"] + [f"{name}{suffix}" for name in NAMES for suffix in ("", ":catch-up")]
         )
         daily = queue.get_jobs_by_name("reminders")[0]
         assert daily.next_t.astimezone(settings.tz).hour == 0

@@ -204,6 +204,7 @@ def get_me(server: FakeTelegramServer, token: str, params: dict) -> dict:
 
 @method(
     "deleteWebhook",
+    "setWebhook",
     "close",
     "logOut",
     "setMyDescription",

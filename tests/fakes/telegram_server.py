@@ -295,6 +295,13 @@ class FakeTelegramServer:
         self._wake_pollers()
         return update_id
 
+    def take_updates(self) -> list[dict]:
+        """Hand the queued updates over, as Telegram would to a webhook (not to getUpdates)."""
+        with self.lock:
+            updates, self._pending = self._pending, []
+            self._changed()
+        return updates
+
     def add_file(
         self,
         data: bytes,
