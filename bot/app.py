@@ -22,7 +22,18 @@ from bot import menu
 from bot.commands import publish_menu
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext, load_identity
-from bot.handlers import errors, fallback, gate, groups, invite, language, start, supervisor
+from bot.drafts import DraftRouter
+from bot.handlers import (
+    errors,
+    fallback,
+    gate,
+    groups,
+    invite,
+    language,
+    report,
+    start,
+    supervisor,
+)
 from storage.db import Database
 
 # Handler groups run in this order; within a group the first matching handler wins, so the
@@ -84,10 +95,19 @@ def _register(app: ChiboApplication) -> None:
     add_command(app, "link", groups.link, private=False)
     add_command(app, "unlink", groups.unlink, private=False)
     add_buttons(app, groups.PREFIX, groups.confirm)
+    for name, callback in report.COMMANDS:
+        add_command(app, name, callback)
+    for prefix, callback in report.BUTTONS:
+        add_buttons(app, prefix, callback)
     add_command(app, "summary", supervisor.summary, private=False)
     add_command(app, "missing", supervisor.missing, private=False)
     add_command(app, "export", supervisor.export)
     add_buttons(app, supervisor.PREFIX, supervisor.press)
+
+    # Typed answers go to the person's conversation in progress (a draft), else to the fallback.
+    drafts = DraftRouter(report.FLOWS, fallback.anything_else)
+    add_command(app, "cancel", drafts.cancel)
+    app.add_handlers(drafts.handlers(), group=FEATURES)
 
     app.add_handler(CallbackQueryHandler(fallback.stale_button), group=FEATURES)
     app.add_handler(MessageHandler(filters.ALL, fallback.anything_else), group=FEATURES)

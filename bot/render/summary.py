@@ -13,6 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot import i18n
+from bot.render import report
 from bot.rules.figures import Counts
 from bot.rules.periods import Period
 from storage.models import Problem
@@ -30,7 +31,6 @@ TEXT_LIMIT = 4096
 
 # The buttons' callback data (≤ 64 bytes): see bot/handlers/supervisor.py.
 MISSING_PREFIX, NUDGE_PREFIX = "sup:miss:", "sup:nudge:"
-REPORT_START = "report:start"  # opens the report conversation (bot/handlers/report.py)
 
 Buttons = list[list[tuple[str, str]]]
 Translate = Callable[..., str]
@@ -311,7 +311,7 @@ def reminder_text(
 
 
 def reminder_buttons(language: str) -> Buttons:
-    return [[(i18n.t(language, "reminder.button"), REPORT_START)]]
+    return [[(i18n.t(language, "reminder.button"), report.START)]]
 
 
 # --- problems ---------------------------------------------------------------------------------

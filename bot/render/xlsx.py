@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 import xlsxwriter
 
 from bot import i18n
-from bot.rules.figures import attendance_rate, share
+from bot.rules.figures import share
 from bot.rules.periods import deadline_end
+from bot.rules.report import attendance_rate
 from storage.models import Problem
 from storage.queries.figures import OPEN_STATUSES, MonthSummary, ProblemCounts, ReportRow
 
@@ -160,20 +161,24 @@ async def _reports(sheets: _Sheets, rows: AsyncIterator[ReportRow], deadline: da
             values.append(sheets.t("xlsx.status.missing"))
         else:
             on_time = report.first_submitted_at < deadline
-            rate = attendance_rate(report.present, report.members, report.exempt)
+            rate = (
+                attendance_rate(report.present, report.members, report.exempt or 0)
+                if report.held and report.present is not None and report.members is not None
+                else None
+            )
             values += [
                 sheets.t("xlsx.status.on_time" if on_time else "xlsx.status.late"),
                 sheets.yes_no(report.held),
                 report.not_held_reason,
                 (report.meeting_date, sheets.date) if report.meeting_date else None,
-                sheets.t(f"xlsx.type.{report.meeting_type}") if report.meeting_type else None,
+                _label(sheets, "report.type", report.meeting_type) if report.meeting_type else None,
                 report.topic,
                 report.members,
                 report.exempt,
                 report.present,
                 report.absent_excused,
                 report.absent_unexcused,
-                (rate, sheets.percent) if rate is not None and report.held else None,
+                (rate, sheets.percent) if rate is not None else None,
                 _upper(report.upper_attendee_name, report.upper_attendee_position),
                 (sheets.local(report.first_submitted_at), sheets.moment),
                 (sheets.local(report.submitted_at), sheets.moment),

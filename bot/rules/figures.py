@@ -3,7 +3,8 @@
 Figures (DOMAIN.md): expected reports are the cells active for the whole month; completeness is
 received ÷ expected, timeliness is received by the deadline ÷ expected (first submission time);
 "not held" counts as received but not as a meeting held. A meeting's attendance rate is
-present ÷ (members − exempt); the quality bar is attendance above 85% and no unexcused absence.
+present ÷ (members − exempt) (rules.report.attendance_rate); the quality bar is attendance
+above 85% and no unexcused absence (rules.report.quality).
 
 Calendar: every scheduled message belongs to a *step* with a planned instant (a reminder step
 of a period, the monthly summary, a weekly digest, a daily problem digest). A step is due from
@@ -24,7 +25,8 @@ from bot.rules.periods import Period, deadline_day, open_periods
 if TYPE_CHECKING:
     from bot.config import Settings
 
-# Attendance strictly above 85% (as the report's review says), integer-exact: 20·present > 17·due.
+# rules.report.QUALITY_THRESHOLD (attendance strictly above 85%) as a fraction, so that SQL can
+# compare integers: 20·present > 17·(members − exempt).
 QUALITY_NUMERATOR, QUALITY_DENOMINATOR = 17, 20
 # A step is due at least this long after its instant, even with catch_up_hours = 0: a run fired by
 # the scheduler a few seconds late must still see it.
@@ -44,14 +46,6 @@ def percent(part: int | float, whole: int | float) -> int | None:
     if not whole:
         return None
     return int((200 * part + whole) // (2 * whole))
-
-
-def attendance_rate(present: int | None, members: int | None, exempt: int | None) -> float | None:
-    """present ÷ (members − exempt); None when the figures are missing or nobody had to attend."""
-    if present is None or members is None:
-        return None
-    due = members - (exempt or 0)
-    return present / due if due > 0 else None
 
 
 def above_bar(present: int, members: int, exempt: int | None) -> bool:

@@ -32,11 +32,11 @@ from bot.rules.figures import (
 )
 from bot.rules.org import REPORTING_ROLES
 from bot.rules.periods import Period, deadline_day, deadline_end
+from bot.rules.report import THEMATIC
 from storage.models import MeetingReport, Person, Problem, RoleAssignment, Unit
 from storage.queries.units import active_between
 
 CELL = "cell"
-THEMATIC = "thematic"
 OPEN_STATUSES = ("new", "acknowledged", "in_progress")
 RESOLVED = "resolved"
 

@@ -11,7 +11,6 @@ from bot.rules.figures import (
     Calendar,
     Counts,
     above_bar,
-    attendance_rate,
     digest_due,
     escalation_levels_due,
     is_due,
@@ -29,6 +28,7 @@ from bot.rules.figures import (
     worst_first,
 )
 from bot.rules.periods import Period
+from bot.rules.report import quality
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 JUNE = Period(2025, 6)
@@ -55,13 +55,6 @@ def test_percent_of_nothing_is_unknown_not_zero() -> None:
     assert Counts().completeness is None
 
 
-def test_attendance_rate_leaves_out_the_exempt() -> None:
-    assert attendance_rate(17, 20, 2) == pytest.approx(17 / 18)
-    assert attendance_rate(8, 10, None) == pytest.approx(0.8)
-    assert attendance_rate(None, 10, 0) is None
-    assert attendance_rate(0, 3, 3) is None  # nobody had to attend
-
-
 @pytest.mark.parametrize(
     ("present", "members", "exempt", "expected"),
     [
@@ -74,6 +67,15 @@ def test_attendance_rate_leaves_out_the_exempt() -> None:
 )
 def test_the_quality_bar_is_strictly_above_85_percent(present, members, exempt, expected) -> None:
     assert above_bar(present, members, exempt) is expected
+
+
+def test_the_sql_bar_agrees_with_the_reports_quality_rule() -> None:
+    """The summary counts in SQL with integers what the report's review computes in floats."""
+    for members in range(1, 41):
+        for exempt in range(0, 3):
+            for present in range(0, members - exempt + 1):
+                rule = quality(present=present, members=members, exempt=exempt, unexcused=0)
+                assert above_bar(present, members, exempt) is bool(rule and rule.good)
 
 
 def test_counts_add_up_and_derive_the_figures() -> None:

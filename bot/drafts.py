@@ -1,0 +1,126 @@
+"""Where typed answers go, and /cancel: the person's conversation in progress is a draft row.
+
+Conversations keep their state in the `drafts` table (storage.queries.drafts), never in memory, so
+that a restart of the bot continues where the person was. Each conversation kind registers a
+`Flow`; `DraftRouter` gives a private text, photo or file to the flow of the person's most
+recently touched draft (or to the fallback when there is none), and runs /cancel for all kinds:
+it asks for confirmation, then deletes the draft.
+
+Callback data of the confirmation: ``dx:<token>:yes`` / ``dx:<token>:no``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+
+from bot.clock import now
+from bot.context import ChiboContext
+from storage.models import Draft
+from storage.queries.drafts import delete_draft, draft_by_token, latest_draft
+
+CANCEL_PREFIX = "dx:"
+
+Callback = Callable[[Update, ChiboContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One conversation kind: how it takes typed input, asks its step again, names itself."""
+
+    typed: Callback  # a private message while this kind's draft is the latest
+    reprompt: Callable[[Update, ChiboContext, Draft], Awaitable[None]]  # after "keep going"
+    describe: Callable[[ChiboContext, Draft], str]  # "báo cáo tháng 11/2026", for /cancel
+
+
+def is_stale(updated_at: datetime, at: datetime, expiry_days: int) -> bool:
+    """A draft untouched for `expiry_days` is dropped when its owner comes back."""
+    return at - updated_at >= timedelta(days=expiry_days)
+
+
+class DraftRouter:
+    def __init__(self, flows: dict[str, Flow], fallback: Callback) -> None:
+        self.flows = flows
+        self.fallback = fallback
+
+    def handlers(self) -> list[BaseHandler]:
+        """The typed-answer handler (register it just before the fallback) and the /cancel
+        confirmation buttons; register `cancel` as the /cancel command."""
+        typed = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+        return [
+            CallbackQueryHandler(self.cancel_answer, pattern=f"^{CANCEL_PREFIX}"),
+            MessageHandler(typed, self.typed),
+        ]
+
+    async def _latest(self, context: ChiboContext) -> tuple[Draft | None, bool]:
+        """The person's live latest draft, and whether a stale one was just dropped."""
+        person = context.identity.person
+        if person is None:
+            return None, False
+        async with context.db.session() as session:
+            draft = await latest_draft(session=session, person_id=person.id, kinds=self.flows)
+            if draft and is_stale(
+                draft.updated_at, now(context), context.settings.draft_expiry_days
+            ):
+                await delete_draft(session=session, draft=draft)
+                return None, True
+        return draft, False
+
+    async def typed(self, update: Update, context: ChiboContext) -> None:
+        draft, dropped = await self._latest(context)
+        if dropped:
+            await update.effective_message.reply_text(
+                context.t("draft.expired", days=context.settings.draft_expiry_days)
+            )
+        elif draft is None:
+            await self.fallback(update, context)
+        else:
+            await self.flows[draft.kind].typed(update, context)
+
+    async def cancel(self, update: Update, context: ChiboContext) -> None:
+        draft, _ = await self._latest(context)
+        if draft is None:
+            await update.effective_message.reply_text(context.t("draft.nothing"))
+            return
+        text, markup = cancel_question(
+            context, draft, self.flows[draft.kind].describe(context, draft)
+        )
+        await update.effective_message.reply_text(text, reply_markup=markup)
+
+    async def cancel_answer(self, update: Update, context: ChiboContext) -> None:
+        query = update.callback_query
+        _, token, choice = [*query.data.split(":"), "", ""][:3]
+        person = context.identity.person
+        async with context.db.session() as session:
+            draft = None
+            if person is not None:
+                draft = await draft_by_token(session=session, person_id=person.id, token=token)
+            if draft is not None and draft.kind in self.flows and choice == "yes":
+                await delete_draft(session=session, draft=draft)
+        if draft is None or draft.kind not in self.flows:
+            await query.answer(context.t("button.expired"), show_alert=True)
+            return
+        await query.answer()
+        if choice == "yes":
+            await update.effective_message.reply_text(context.t("draft.cancelled"))
+        else:
+            await self.flows[draft.kind].reprompt(update, context, draft)
+
+
+def cancel_question(
+    context: ChiboContext, draft: Draft, what: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Whether to throw away `draft` (also asked by a flow's own "Hủy" button)."""
+    buttons = [
+        InlineKeyboardButton(
+            context.t("draft.btn.discard"), callback_data=f"{CANCEL_PREFIX}{draft.token}:yes"
+        ),
+        InlineKeyboardButton(
+            context.t("draft.btn.keep"), callback_data=f"{CANCEL_PREFIX}{draft.token}:no"
+        ),
+    ]
+    return context.t("draft.cancel_ask", what=what), InlineKeyboardMarkup([buttons])

@@ -1,0 +1,139 @@
+"""What the report handlers share: replies prepared inside a transaction and sent after it,
+the speaker's reporting cells, and how a stored report is shown."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Update
+from telegram.constants import ChatType
+
+from bot import notify
+from bot.access import Action, can
+from bot.clock import now
+from bot.context import ChiboContext
+from bot.render import report as render
+from bot.rules.org import CELL, DEPUTY, SECRETARY
+from bot.rules.periods import Period, lock_end
+from bot.rules.report import STATUS_RETURNED, can_amend, history_status, reference_number
+from storage.models import MeetingReport, Unit
+from storage.queries.reports import person_by_id, snapshot
+
+Callback = Callable[[Update, ChiboContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Say:
+    """A message to send once the transaction is committed (confirm only what is stored)."""
+
+    text: str
+    markup: Any = None
+    chat_id: int | None = None  # None: the speaker's chat; else a notification to that chat
+
+
+async def deliver(update: Update, context: ChiboContext, replies: list[Say]) -> None:
+    for reply in replies:
+        if reply.chat_id is None:
+            await update.effective_chat.send_message(reply.text, reply_markup=reply.markup)
+        else:
+            await notify.send_quietly(
+                context.bot, context.db, reply.chat_id, reply.text, reply_markup=reply.markup
+            )
+
+
+def private_only(callback: Callback) -> Callback:
+    """A button of the report pressed outside the private chat (a forwarded message in a group)
+    is answered with an alert and not applied: reports are made in private."""
+
+    @wraps(callback)
+    async def guarded(update: Update, context: ChiboContext) -> None:
+        if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+            await update.callback_query.answer(context.t("group.private_only"), show_alert=True)
+            return
+        await callback(update, context)
+
+    return guarded
+
+
+async def expired(update: Update, context: ChiboContext) -> None:
+    """An old or foreign button: say so in an alert, apply nothing."""
+    await update.callback_query.answer(context.t("button.expired"), show_alert=True)
+
+
+def reporting_cells(context: ChiboContext) -> list[Unit]:
+    """The cells the speaker may report for (secretary or deputy), in the order of their roles."""
+    return _own_cells(context, Action.REPORT_SUBMIT)
+
+
+def viewable_cells(context: ChiboContext) -> list[Unit]:
+    """The cells whose history the speaker sees as one of the cell (not as a supervisor)."""
+    return _own_cells(context, Action.REPORT_VIEW)
+
+
+def _own_cells(context: ChiboContext, action: Action) -> list[Unit]:
+    roles = context.identity.roles
+    cells: dict[int, Unit] = {}
+    for _, unit in roles:
+        if unit.kind == CELL and can(roles, action, unit):
+            cells.setdefault(unit.id, unit)
+    return list(cells.values())
+
+
+def submitter_role(context: ChiboContext, unit: Unit) -> str:
+    """The role the speaker reports in for `unit`: secretary, else deputy (else their first)."""
+    held = [a.role for a, u in context.identity.roles if u.id == unit.id]
+    for role in (SECRETARY, DEPUTY):
+        if role in held:
+            return role
+    return held[0] if held else next(a.role for a, _ in context.identity.roles)
+
+
+def amendable(context: ChiboContext, report: MeetingReport) -> bool:
+    settings = context.settings
+    return can_amend(
+        report.status,
+        Period.parse(report.period),
+        now(context),
+        settings.report_deadline_day,
+        settings.report_lock_grace_days,
+        settings.tz,
+    )
+
+
+def reference(report: MeetingReport) -> str:
+    return reference_number(Period.parse(report.period), report.id)
+
+
+async def report_text(
+    session: AsyncSession, context: ChiboContext, report: MeetingReport, unit: Unit
+) -> str:
+    """The stored report as the cell and its supervisors read it."""
+    settings = context.settings
+    period = Period.parse(report.period)
+    submitter = await person_by_id(session=session, person_id=report.submitted_by_id)
+    status = history_status(report, period, settings.report_deadline_day, settings.tz)
+    locked = None
+    if not amendable(context, report):
+        end = lock_end(
+            period, settings.report_deadline_day, settings.report_lock_grace_days, settings.tz
+        )
+        locked = end.date()
+    return render.report_view(
+        context.lang,
+        values=snapshot(report),
+        reference=reference(report),
+        period=period,
+        unit_name=unit.name,
+        submitter=submitter.full_name if submitter else "",
+        submitter_role=report.submitter_role,
+        submitted_at=report.submitted_at,
+        version=report.version,
+        status_label=context.t(f"history.status.{status}"),
+        tz=settings.tz,
+        return_comment=report.return_comment if report.status == STATUS_RETURNED else None,
+        locked_since=locked,
+    )

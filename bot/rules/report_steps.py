@@ -1,0 +1,366 @@
+"""The report conversation as a pure state machine over a draft's `step` and `data`.
+
+The draft's data holds the answers under the report's field names (dates as ISO strings) and a
+few keys of the conversation itself, prefixed "_" (see `META`). `apply_answer` validates one
+answer for the current step and returns the new data; `next_step` says what to ask next. Both are
+pure, so a restart of the bot loses nothing: the database holds the step and the data.
+
+Diagram (held path; optional steps in brackets)::
+
+    [cell] -> [period] -> held -> date -> type -> [topic] -> members -> exempt -> present
+      -> [absent_excused -> absent_unexcused] -> upper_name -> [upper_position] -> content
+      -> conclusion -> development -> photos -> review
+    held(no) -> reason -> review
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.rules.periods import Period
+from bot.rules.report import (
+    MAX_PHOTOS,
+    MEETING_TYPES,
+    REPORT_FIELDS,
+    TEXT_LIMITS,
+    THEMATIC,
+    AnswerError,
+    check_excused,
+    check_exempt,
+    check_present,
+    check_total,
+    must_attend,
+    parse_count,
+    parse_development,
+    parse_meeting_date,
+    parse_text,
+)
+
+CELL, PERIOD = "cell", "period"  # choosing what to report, before the numbered steps
+HELD, REASON = "held", "reason"
+DATE, TYPE, TOPIC = "date", "type", "topic"
+MEMBERS, EXEMPT, PRESENT, EXCUSED, UNEXCUSED = (
+    "members",
+    "exempt",
+    "present",
+    "absent_excused",
+    "absent_unexcused",
+)
+UPPER_NAME, UPPER_POSITION = "upper_name", "upper_position"
+CONTENT, CONCLUSION, DEVELOPMENT, PHOTOS = "content", "conclusion", "development", "photos"
+REVIEW = "review"
+
+YES, NO, SKIP, DONE = "yes", "no", "skip", "done"
+
+# The numbered stages the user sees ("Bước k/n"); a stage may hold two steps.
+_HELD_STAGES = (
+    (HELD,),
+    (DATE,),
+    (TYPE, TOPIC),
+    (MEMBERS,),
+    (EXEMPT,),
+    (PRESENT,),
+    (EXCUSED,),
+    (UNEXCUSED,),
+    (UPPER_NAME, UPPER_POSITION),
+    (CONTENT,),
+    (CONCLUSION,),
+    (DEVELOPMENT,),
+    (PHOTOS,),
+)
+_NOT_HELD_STAGES = ((HELD,), (REASON,))
+
+# What the review's "change" buttons open: a group of steps asked together, first step first.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "held": (HELD, REASON),
+    "date": (DATE,),
+    "type": (TYPE, TOPIC),
+    "attendance": (MEMBERS, EXEMPT, PRESENT, EXCUSED, UNEXCUSED),
+    "upper": (UPPER_NAME, UPPER_POSITION),
+    "content": (CONTENT,),
+    "conclusion": (CONCLUSION,),
+    "development": (DEVELOPMENT,),
+    "photos": (PHOTOS,),
+}
+_GROUP_OF = {step: group for group, steps in GROUPS.items() for step in steps}
+
+# The data key whose presence means the step has been answered.
+_ANSWER_KEY = {
+    HELD: "held",
+    REASON: "not_held_reason",
+    DATE: "meeting_date",
+    TYPE: "meeting_type",
+    TOPIC: "topic",
+    MEMBERS: "members",
+    EXEMPT: "exempt",
+    PRESENT: "present",
+    EXCUSED: "absent_excused",
+    UNEXCUSED: "absent_unexcused",
+    UPPER_NAME: "upper_attendee_name",
+    UPPER_POSITION: "upper_attendee_position",
+    CONTENT: "content",
+    CONCLUSION: "conclusion",
+    DEVELOPMENT: "candidates",
+    PHOTOS: "photos",
+}
+
+# Conversation keys in the data (never stored in the report).
+META = (
+    "_mode",  # "new", "amend" (before the lock) or "correct" (returned by a supervisor)
+    "_report_id",
+    "_editing",  # answering from the review: go back to it when the changed group is done
+    "_cells",  # the cells to choose from
+    "_periods",  # the months to choose from
+    "_last",  # figures of the cell's last report, offered as one-tap answers
+)
+
+
+def path(data: dict[str, Any]) -> list[str]:
+    """The steps this report goes through, given the answers so far."""
+    if data.get("held") is False:
+        return [HELD, REASON]
+    steps = [HELD, DATE, TYPE]
+    if data.get("meeting_type") == THEMATIC:
+        steps.append(TOPIC)
+    steps += [MEMBERS, EXEMPT, PRESENT]
+    if not _everyone_present(data):
+        steps += [EXCUSED, UNEXCUSED]
+    steps.append(UPPER_NAME)
+    if data.get("upper_attendee_name"):
+        steps.append(UPPER_POSITION)
+    return [*steps, CONTENT, CONCLUSION, DEVELOPMENT, PHOTOS]
+
+
+def _everyone_present(data: dict[str, Any]) -> bool:
+    members, exempt, present = data.get("members"), data.get("exempt"), data.get("present")
+    if members is None or exempt is None or present is None:
+        return False
+    return present == must_attend(members, exempt)
+
+
+def stage(step: str, data: dict[str, Any]) -> tuple[int, int]:
+    """(k, n) for "Bước k/n"; before "held" is answered the longer path is assumed."""
+    stages = _NOT_HELD_STAGES if data.get("held") is False else _HELD_STAGES
+    for number, steps in enumerate(stages, start=1):
+        if step in steps:
+            return number, len(stages)
+    return len(stages), len(stages)
+
+
+def first_missing(data: dict[str, Any]) -> str | None:
+    return next((s for s in path(data) if _ANSWER_KEY[s] not in data), None)
+
+
+def next_step(step: str, data: dict[str, Any]) -> str:
+    """The step after `step` has been answered (data already updated).
+
+    Editing from the review finishes the changed group, then asks whatever is still missing
+    (switching "not held" to "held" needs the whole meeting), then returns to the review.
+    """
+    steps = path(data)
+    position = steps.index(step) if step in steps else len(steps) - 1
+    following = steps[position + 1] if position + 1 < len(steps) else None
+    if not data.get("_editing"):
+        return following or REVIEW
+    if following is not None and _GROUP_OF[following] == _GROUP_OF[step]:
+        return following
+    return first_missing(data) or REVIEW
+
+
+def edit_start(group: str) -> str:
+    """The first step of a group the user wants to change from the review."""
+    return GROUPS[group][0]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One input at a step: a typed text, a button's value, a photo, or a file (refused)."""
+
+    text: str | None = None
+    choice: str | None = None
+    photo: str | None = None  # Telegram file id of the largest size
+    document: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    data: dict[str, Any]
+    advance: bool = True  # False: stay at the step (a photo was added, more may come)
+
+
+def apply_answer(
+    step: str, answer: Answer, data: dict[str, Any], *, period: Period, today: date
+) -> Outcome:
+    """Validate `answer` for `step` and return the new data; raise AnswerError to stay."""
+    if step == PHOTOS:
+        return _photos(answer, data)
+    if answer.photo is not None or answer.document:
+        raise AnswerError("report.error.text_expected")
+    value = answer.choice if answer.choice is not None else answer.text
+    if value is None:
+        raise AnswerError("report.error.text_expected")
+    new = dict(data)
+    _APPLY[step](value, answer, new, period, today)
+    return Outcome(new)
+
+
+def _typed(answer: Answer) -> str:
+    if answer.text is None:
+        raise AnswerError("report.error.press_button")
+    return answer.text
+
+
+def _choice(answer: Answer, allowed: tuple[str, ...]) -> str:
+    if answer.choice not in allowed:
+        raise AnswerError("report.error.press_button")
+    return answer.choice
+
+
+def _held(_value: str, answer: Answer, data: dict[str, Any], *_: object) -> None:
+    data["held"] = _choice(answer, (YES, NO)) == YES
+
+
+def _text_field(key: str):
+    def apply(_value: str, answer: Answer, data: dict[str, Any], *_: object) -> None:
+        data[key] = parse_text(_typed(answer), limit=TEXT_LIMITS[key])
+
+    return apply
+
+
+def _date(value: str, _answer: Answer, data: dict[str, Any], period: Period, today: date) -> None:
+    data["meeting_date"] = parse_meeting_date(value, period=period, today=today).isoformat()
+
+
+def _type(_value: str, answer: Answer, data: dict[str, Any], *_: object) -> None:
+    data["meeting_type"] = _choice(answer, MEETING_TYPES)
+    if data["meeting_type"] != THEMATIC:
+        data["topic"] = None
+
+
+def _members(value: str, _answer: Answer, data: dict[str, Any], *_: object) -> None:
+    data["members"] = parse_count(value, minimum=1)
+
+
+def _exempt(value: str, _answer: Answer, data: dict[str, Any], *_: object) -> None:
+    exempt = parse_count(value)
+    check_exempt(exempt, members=data["members"])
+    data["exempt"] = exempt
+
+
+def _present(value: str, _answer: Answer, data: dict[str, Any], *_: object) -> None:
+    present = parse_count(value)
+    expected = must_attend(data["members"], data["exempt"])
+    check_present(present, expected=expected)
+    data["present"] = present
+    if present == expected:  # everyone came: nobody was absent, no need to ask
+        data["absent_excused"] = data["absent_unexcused"] = 0
+
+
+def _excused(value: str, _answer: Answer, data: dict[str, Any], *_: object) -> None:
+    excused = parse_count(value)
+    check_excused(
+        excused, present=data["present"], expected=must_attend(data["members"], data["exempt"])
+    )
+    data["absent_excused"] = excused
+
+
+def _unexcused(value: str, _answer: Answer, data: dict[str, Any], *_: object) -> None:
+    unexcused = parse_count(value)
+    check_total(
+        present=data["present"],
+        excused=data["absent_excused"],
+        unexcused=unexcused,
+        members=data["members"],
+        exempt=data["exempt"],
+    )
+    data["absent_unexcused"] = unexcused
+
+
+def _upper_name(_value: str, answer: Answer, data: dict[str, Any], *_: object) -> None:
+    if answer.choice == SKIP:
+        data["upper_attendee_name"] = data["upper_attendee_position"] = None
+        return
+    data["upper_attendee_name"] = parse_text(
+        _typed(answer), limit=TEXT_LIMITS["upper_attendee_name"]
+    )
+
+
+def _upper_position(_value: str, answer: Answer, data: dict[str, Any], *_: object) -> None:
+    if answer.choice == SKIP:
+        data["upper_attendee_position"] = None
+        return
+    data["upper_attendee_position"] = parse_text(
+        _typed(answer), limit=TEXT_LIMITS["upper_attendee_position"]
+    )
+
+
+def _development(_value: str, answer: Answer, data: dict[str, Any], *_: object) -> None:
+    if answer.choice == SKIP:
+        numbers: tuple[int | None, ...] = (None, None, None)
+    else:
+        numbers = parse_development(_typed(answer))
+    data["candidates"], data["admissions"], data["full_memberships"] = numbers
+
+
+def _photos(answer: Answer, data: dict[str, Any]) -> Outcome:
+    photos = list(data.get("photos") or [])
+    if answer.photo is not None:
+        if len(photos) >= MAX_PHOTOS:
+            raise AnswerError("report.error.too_many_photos", {"maximum": MAX_PHOTOS})
+        return Outcome({**data, "photos": [*photos, answer.photo]}, advance=False)
+    if answer.document:
+        raise AnswerError("report.error.photo_document")
+    if answer.choice in (DONE, SKIP):
+        return Outcome({**data, "photos": photos})
+    raise AnswerError("report.error.photo_expected")
+
+
+_APPLY = {
+    HELD: _held,
+    REASON: _text_field("not_held_reason"),
+    DATE: _date,
+    TYPE: _type,
+    TOPIC: _text_field("topic"),
+    MEMBERS: _members,
+    EXEMPT: _exempt,
+    PRESENT: _present,
+    EXCUSED: _excused,
+    UNEXCUSED: _unexcused,
+    UPPER_NAME: _upper_name,
+    UPPER_POSITION: _upper_position,
+    CONTENT: _text_field("content"),
+    CONCLUSION: _text_field("conclusion"),
+    DEVELOPMENT: _development,
+}
+
+
+def report_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The report's fields from a finished draft: a meeting not held keeps only its reason."""
+    if data.get("held") is False:
+        values: dict[str, Any] = dict.fromkeys(REPORT_FIELDS)
+        values.update(held=False, not_held_reason=data.get("not_held_reason"), photos=[])
+        return values
+    values = {key: data.get(key) for key in REPORT_FIELDS}
+    values["held"] = True
+    values["not_held_reason"] = None
+    values["photos"] = list(data.get("photos") or [])
+    if values["meeting_date"]:
+        values["meeting_date"] = date.fromisoformat(values["meeting_date"])
+    return values
+
+
+def draft_data(values: dict[str, Any]) -> dict[str, Any]:
+    """Draft data pre-filled from a stored report's fields (to amend or correct it)."""
+    data = {key: values.get(key) for key in REPORT_FIELDS}
+    if isinstance(data["meeting_date"], date):
+        data["meeting_date"] = data["meeting_date"].isoformat()
+    data["photos"] = list(data["photos"] or [])
+    if data["held"] is False:  # only the reason is kept for a meeting not held
+        return {"held": False, "not_held_reason": data["not_held_reason"]}
+    return data
+
+
+def is_complete(data: dict[str, Any]) -> bool:
+    return first_missing(data) is None

@@ -1,0 +1,89 @@
+"""Conversations in progress (drafts): one per person and kind, kept across restarts."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm.attributes import flag_modified
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Draft
+
+
+def new_token() -> str:
+    """8 URL-safe characters: short enough for callback data, never ":"."""
+    return secrets.token_urlsafe(6)
+
+
+async def get_draft(*, session: AsyncSession, person_id: int, kind: str) -> Draft | None:
+    result = await session.exec(
+        select(Draft).where(Draft.person_id == person_id, Draft.kind == kind)
+    )
+    return result.first()
+
+
+async def draft_by_token(*, session: AsyncSession, person_id: int, token: str) -> Draft | None:
+    result = await session.exec(
+        select(Draft).where(Draft.person_id == person_id, Draft.token == token)
+    )
+    return result.first()
+
+
+async def latest_draft(
+    *, session: AsyncSession, person_id: int, kinds: Iterable[str]
+) -> Draft | None:
+    """The person's most recently touched draft among `kinds` (where a typed answer goes)."""
+    result = await session.exec(
+        select(Draft)
+        .where(Draft.person_id == person_id, col(Draft.kind).in_(list(kinds)))
+        .order_by(col(Draft.updated_at).desc(), col(Draft.id).desc())
+    )
+    return result.first()
+
+
+async def start_draft(
+    *,
+    session: AsyncSession,
+    person_id: int,
+    kind: str,
+    step: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+    unit_id: int | None = None,
+    period: str | None = None,
+    base_version: int | None = None,
+) -> Draft:
+    """A fresh draft with a new token, replacing the person's draft of that kind if any."""
+    await session.exec(delete(Draft).where(Draft.person_id == person_id, Draft.kind == kind))
+    draft = Draft(
+        person_id=person_id,
+        kind=kind,
+        step=step,
+        token=new_token(),
+        unit_id=unit_id,
+        period=period,
+        base_version=base_version,
+        data=dict(data or {}),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+async def save_draft(*, session: AsyncSession, draft: Draft, now: datetime) -> None:
+    """Write the draft's step and data (the JSON is marked changed even if mutated in place)."""
+    draft.updated_at = now
+    flag_modified(draft, "data")
+    session.add(draft)
+    await session.flush()
+
+
+async def delete_draft(*, session: AsyncSession, draft: Draft) -> None:
+    await session.delete(draft)
+    await session.flush()

@@ -1,0 +1,100 @@
+"""Helpers of the monthly report's end-to-end tests: an organisation, a clock, a usual report.
+
+org = make_org(run_db)
+set_clock(bot, NOW)
+an = tg.user(SECRETARY_ID, "An")
+fill_report(an)                 # from /report to the review (a usual month)
+an.press("Gửi báo cáo")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from factories import Tree, make_person, make_tree
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import CLOCK
+from storage.models import MeetingReport, Person
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+# 25 November 2026: only November is open (October's deadline and lock have passed).
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=HCM)
+SECRETARY_ID, DEPUTY_ID, SUPERVISOR_ID = 1001, 1002, 2001
+
+
+@dataclass
+class Org:
+    tree: Tree
+    secretary: Person
+    deputy: Person
+    supervisor: Person
+
+
+def make_org(run_db: Callable) -> Org:
+    """Cell "Chi bộ thôn Đồng Tâm" with its secretary and deputy; commune A's supervisor."""
+
+    async def create(session: AsyncSession) -> Org:
+        tree = await make_tree(session)
+        cell = tree.cell_a1
+        secretary = await make_person(session, SECRETARY_ID, "Nguyễn Văn An", cell, "secretary")
+        deputy = await make_person(session, DEPUTY_ID, "Trần Thị Bình", cell, "deputy")
+        supervisor = await make_person(
+            session, SUPERVISOR_ID, "Lê Văn Cường", tree.commune_a, "supervisor"
+        )
+        return Org(tree, secretary, deputy, supervisor)
+
+    return run_db(create)
+
+
+def set_clock(bot: Any, moment: datetime) -> None:
+    """The bot's "now" (again after each restart: a restart builds a new application)."""
+    bot.application.bot_data[CLOCK] = lambda: moment
+
+
+def reports(run_db: Callable) -> list[MeetingReport]:
+    async def load(session: AsyncSession) -> list[MeetingReport]:
+        return list((await session.exec(select(MeetingReport))).all())
+
+    return run_db(load)
+
+
+def answer(user: Any, text: str, expect: str) -> Any:
+    """Type `text`, wait for the bot's reply containing `expect`."""
+    user.send(text)
+    return user.wait_for_text(expect)
+
+
+def press(user: Any, label: str, expect: str) -> Any:
+    user.press(label)
+    return user.wait_for_text(expect)
+
+
+def fill_report(user: Any) -> Any:
+    """A usual month, from /report to the review (see `fill_answers`)."""
+    user.send("/report")
+    user.wait_for_text("Bước 1/13")
+    return fill_answers(user)
+
+
+def fill_answers(user: Any) -> Any:
+    """From the first step to the review: met on 20/11, 45 members, 3 exempt, 40 present,
+    2 absent with reason; no upper-level attendee, no development, no photo."""
+    press(user, "Có họp", "Bước 2/13")
+    answer(user, "20/11", "Bước 3/13")
+    press(user, "Thường kỳ", "Bước 4/13")
+    answer(user, "45", "Bước 5/13")
+    answer(user, "3", "Bước 6/13")
+    answer(user, "40", "Bước 7/13")
+    press(user, "Cả 2 đều có lý do", "Bước 8/13")
+    press(user, "0 đồng chí", "Bước 9/13")
+    press(user, "Bỏ qua", "Bước 10/13")
+    answer(user, "Triển khai kế hoạch tháng 12", "Bước 11/13")
+    answer(user, "Thống nhất kế hoạch", "Bước 12/13")
+    press(user, "Bỏ qua", "Bước 13/13")
+    return press(user, "Bỏ qua", "Xem lại báo cáo")

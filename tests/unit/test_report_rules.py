@@ -1,0 +1,430 @@
+"""The monthly report's rules and its conversation's state machine, on their edge cases."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.drafts import is_stale
+from bot.rules import report_steps as st
+from bot.rules.periods import Period
+from bot.rules.report import (
+    LATE,
+    MISSING,
+    NOT_HELD,
+    ON_TIME,
+    RETURNED,
+    STATUS_RETURNED,
+    STATUS_SUBMITTED,
+    AnswerError,
+    attendance_rate,
+    can_amend,
+    check_total,
+    history_status,
+    parse_count,
+    parse_development,
+    parse_meeting_date,
+    parse_text,
+    quality,
+    quick_dates,
+    reference_number,
+    reportable_periods,
+)
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+NOV = Period(2026, 11)
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=HCM)
+
+
+def error_key(call) -> str:
+    with pytest.raises(AnswerError) as caught:
+        call()
+    return caught.value.key
+
+
+# --- typed answers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "number"), [("45", 45), (" 7 ", 7), ("0", 0), ("1000", 1000)])
+def test_counts_are_whole_numbers(text: str, number: int) -> None:
+    assert parse_count(text) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("-3", "report.error.negative"),
+        ("- 3", "report.error.negative"),
+        ("abc", "report.error.not_number"),
+        ("4.5", "report.error.not_number"),
+        ("4 5", "report.error.not_number"),
+        ("", "report.error.not_number"),
+        ("1001", "report.error.too_large"),
+    ],
+)
+def test_bad_counts_are_refused_with_the_reason(text: str, key: str) -> None:
+    assert error_key(lambda: parse_count(text)) == key
+
+
+def test_members_must_be_at_least_one() -> None:
+    assert error_key(lambda: parse_count("0", minimum=1)) == "report.error.too_small"
+
+
+def test_text_is_trimmed_and_limited() -> None:
+    assert parse_text("  họp bàn  ", limit=10) == "họp bàn"
+    assert error_key(lambda: parse_text("   ", limit=10)) == "report.error.empty"
+    with pytest.raises(AnswerError) as caught:
+        parse_text("x" * 11, limit=10)
+    assert caught.value.values == {"limit": 10, "length": 11}
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("3/11", date(2026, 11, 3)),
+        ("03/11/2026", date(2026, 11, 3)),
+        ("5-11", date(2026, 11, 5)),
+        ("5.11", date(2026, 11, 5)),
+        (" 25/11 ", date(2026, 11, 25)),  # today is allowed
+    ],
+)
+def test_meeting_dates_typed_in_several_ways(text: str, day: date) -> None:
+    assert parse_meeting_date(text, period=NOV, today=date(2026, 11, 25)) == day
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("31/11", "report.error.not_date"),  # November has 30 days
+        ("hôm qua", "report.error.not_date"),
+        ("05/10", "report.error.date_outside"),
+        ("05/11/2025", "report.error.date_outside"),
+        ("26/11", "report.error.date_future"),
+    ],
+)
+def test_bad_meeting_dates_are_refused(text: str, key: str) -> None:
+    assert error_key(lambda: parse_meeting_date(text, period=NOV, today=date(2026, 11, 25))) == key
+
+
+def test_leap_day() -> None:
+    feb_2028, feb_2027 = Period(2028, 2), Period(2027, 2)
+    assert parse_meeting_date("29/02", period=feb_2028, today=date(2028, 3, 1)) == date(2028, 2, 29)
+    key = error_key(lambda: parse_meeting_date("29/02", period=feb_2027, today=date(2027, 3, 1)))
+    assert key == "report.error.not_date"
+
+
+def test_december_reported_in_january_takes_the_period_year() -> None:
+    dec = Period(2026, 12)
+    assert parse_meeting_date("31/12", period=dec, today=date(2027, 1, 3)) == date(2026, 12, 31)
+    key = error_key(lambda: parse_meeting_date("02/01", period=dec, today=date(2027, 1, 3)))
+    assert key == "report.error.date_outside"
+
+
+def test_member_development_is_three_numbers() -> None:
+    assert parse_development("2 0 1") == (2, 0, 1)
+    assert parse_development("2, 0, 1") == (2, 0, 1)
+    assert error_key(lambda: parse_development("2 0")) == "report.error.development"
+    assert error_key(lambda: parse_development("2 -1 0")) == "report.error.negative"
+    assert error_key(lambda: parse_development("a b c")) == "report.error.development"
+
+
+# --- attendance and quality -------------------------------------------------------------------
+
+
+def test_present_and_absent_must_add_up_to_those_who_must_attend() -> None:
+    check_total(present=38, excused=2, unexcused=2, members=45, exempt=3)
+    with pytest.raises(AnswerError) as caught:
+        check_total(present=38, excused=2, unexcused=3, members=45, exempt=3)
+    assert caught.value.key == "report.error.total_mismatch"
+    assert caught.value.values["total"] == 43 and caught.value.values["expected"] == 42
+
+
+def test_attendance_rate_excludes_the_exempt() -> None:
+    assert attendance_rate(38, 45, 3) == pytest.approx(38 / 42)
+    assert attendance_rate(0, 3, 3) is None
+
+
+@pytest.mark.parametrize(
+    ("present", "members", "unexcused", "above", "good"),
+    [
+        (36, 42, 0, True, True),  # 85.7%
+        (17, 20, 0, False, False),  # exactly 85% is not above 85%
+        (40, 42, 1, True, False),  # an unexcused absence spoils a full room
+        (10, 42, 0, False, False),
+    ],
+)
+def test_quality_flags(present: int, members: int, unexcused: int, above: bool, good: bool) -> None:
+    flags = quality(present=present, members=members, exempt=0, unexcused=unexcused)
+    assert flags is not None
+    assert (flags.above_threshold, flags.good, flags.unexcused) == (above, good, unexcused)
+
+
+def test_quality_needs_the_figures() -> None:
+    assert quality(present=None, members=10, exempt=0, unexcused=0) is None
+
+
+# --- periods, locks, statuses -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moment", "periods"),
+    [
+        (local(2026, 12, 3, 9), ["2026-12", "2026-11"]),  # before the deadline (the 5th)
+        (local(2026, 12, 5, 23, 30), ["2026-12", "2026-11"]),  # still the deadline day
+        (local(2026, 12, 6, 0, 0), ["2026-12", "2026-11"]),  # late until the lock (grace 5)
+        (local(2026, 12, 10, 23, 59), ["2026-12", "2026-11"]),
+        (local(2026, 12, 11, 0, 0), ["2026-12"]),  # locked
+        (local(2027, 1, 2), ["2027-01", "2026-12"]),  # across the year
+    ],
+)
+def test_reportable_periods(moment: datetime, periods: list[str]) -> None:
+    assert [str(p) for p in reportable_periods(moment, 5, 5, HCM)] == periods
+
+
+def test_reportable_periods_use_local_time() -> None:
+    utc = datetime(2026, 12, 10, 17, 30, tzinfo=UTC)  # 00:30 on 11 Dec in Vietnam: locked
+    assert [str(p) for p in reportable_periods(utc, 5, 5, HCM)] == ["2026-12"]
+
+
+DEC_1 = local(2026, 12, 1)
+
+
+@dataclass
+class R:
+    status: str = STATUS_SUBMITTED
+    held: bool = True
+    first_submitted_at: datetime = DEC_1
+
+
+@pytest.mark.parametrize(
+    ("report", "status"),
+    [
+        (None, MISSING),
+        (R(first_submitted_at=local(2026, 12, 5, 23, 30)), ON_TIME),  # 23:30 on the deadline day
+        (R(first_submitted_at=local(2026, 12, 6, 0, 0)), LATE),
+        (R(first_submitted_at=datetime(2026, 12, 5, 16, 30, tzinfo=UTC)), ON_TIME),  # 23:30 local
+        (R(held=False), NOT_HELD),
+        (R(status=STATUS_RETURNED), RETURNED),
+    ],
+)
+def test_history_status(report: R | None, status: str) -> None:
+    assert history_status(report, NOV, 5, HCM) == status
+
+
+@pytest.mark.parametrize(
+    ("status", "moment", "allowed"),
+    [
+        (STATUS_SUBMITTED, local(2026, 12, 10, 23, 59), True),
+        (STATUS_SUBMITTED, local(2026, 12, 11, 0, 0), False),
+        (STATUS_RETURNED, local(2027, 3, 1), True),  # returned: reopened after the lock
+    ],
+)
+def test_amend_until_the_lock(status: str, moment: datetime, allowed: bool) -> None:
+    assert can_amend(status, NOV, moment, 5, 5, HCM) is allowed
+
+
+def test_reference_number() -> None:
+    assert reference_number(NOV, 42) == "BC-2611-0042"
+    assert reference_number(Period(2030, 1), 123456) == "BC-3001-123456"
+
+
+@pytest.mark.parametrize(
+    ("period", "today", "usual", "expected"),
+    [
+        (NOV, date(2026, 11, 25), 3, [date(2026, 11, 25), date(2026, 11, 24), date(2026, 11, 3)]),
+        (NOV, date(2026, 11, 1), None, [date(2026, 11, 1)]),  # yesterday is in October
+        (NOV, date(2026, 12, 2), 5, [date(2026, 11, 5)]),  # the previous month: its usual day
+        (Period(2027, 2), date(2027, 3, 1), 30, [date(2027, 2, 28)]),  # clamped to February
+        (NOV, date(2026, 11, 2), 20, [date(2026, 11, 2), date(2026, 11, 1)]),  # 20th: future
+    ],
+)
+def test_quick_dates(period: Period, today: date, usual: int | None, expected: list[date]) -> None:
+    assert quick_dates(period, today, usual) == expected
+
+
+def test_stale_drafts() -> None:
+    assert not is_stale(local(2026, 11, 1), local(2026, 11, 7, 23, 59), 7)
+    assert is_stale(local(2026, 11, 1), local(2026, 11, 8), 7)
+
+
+# --- the conversation's state machine ------------------------------------------------------------
+
+TODAY = date(2026, 11, 25)
+
+
+def answer(step: str, data: dict, *, text: str | None = None, choice: str | None = None) -> dict:
+    outcome = st.apply_answer(
+        step, st.Answer(text=text, choice=choice), data, period=NOV, today=TODAY
+    )
+    assert outcome.advance
+    return outcome.data
+
+
+def walk(answers: list[tuple[str, dict]]) -> tuple[str, dict]:
+    """Answer step by step from "held"; return the step reached and the data."""
+    step, data = st.HELD, {}
+    for expected_step, given in answers:
+        assert step == expected_step
+        data = answer(step, data, **given)
+        step = st.next_step(step, data)
+    return step, data
+
+
+FULL = [
+    (st.HELD, {"choice": st.YES}),
+    (st.DATE, {"text": "3/11"}),
+    (st.TYPE, {"choice": "thematic"}),
+    (st.TOPIC, {"text": "Học tập Nghị quyết"}),
+    (st.MEMBERS, {"text": "45"}),
+    (st.EXEMPT, {"choice": "3"}),
+    (st.PRESENT, {"text": "38"}),
+    (st.EXCUSED, {"text": "2"}),
+    (st.UNEXCUSED, {"text": "2"}),
+    (st.UPPER_NAME, {"text": "Nguyễn Văn Bình"}),
+    (st.UPPER_POSITION, {"text": "Phó Bí thư Đảng ủy xã"}),
+    (st.CONTENT, {"text": "Bàn kế hoạch tháng 12"}),
+    (st.CONCLUSION, {"text": "Thống nhất kế hoạch"}),
+    (st.DEVELOPMENT, {"text": "2 0 1"}),
+    (st.PHOTOS, {"choice": st.SKIP}),
+]
+
+
+def test_a_full_meeting_goes_through_every_step_to_the_review() -> None:
+    step, data = walk(FULL)
+    assert step == st.REVIEW and st.is_complete(data)
+    values = st.report_values(data)
+    assert values["meeting_date"] == date(2026, 11, 3)
+    assert (values["present"], values["absent_excused"], values["absent_unexcused"]) == (38, 2, 2)
+    assert (values["candidates"], values["admissions"], values["full_memberships"]) == (2, 0, 1)
+    assert values["photos"] == []
+
+
+def test_not_held_asks_only_the_reason() -> None:
+    step, data = walk([(st.HELD, {"choice": st.NO}), (st.REASON, {"text": "Mưa bão"})])
+    assert step == st.REVIEW
+    assert st.stage(st.REASON, data) == (2, 2)
+    values = st.report_values(data)
+    assert values["held"] is False and values["not_held_reason"] == "Mưa bão"
+    assert values["members"] is None and values["photos"] == []
+
+
+def test_everyone_present_skips_the_absences_and_optional_steps_skip() -> None:
+    answers = [
+        (st.HELD, {"choice": st.YES}),
+        (st.DATE, {"choice": "03/11/2026"}),
+        (st.TYPE, {"choice": "regular"}),
+        (st.MEMBERS, {"choice": "20"}),
+        (st.EXEMPT, {"choice": "0"}),
+        (st.PRESENT, {"choice": "20"}),
+        (st.UPPER_NAME, {"choice": st.SKIP}),
+        (st.CONTENT, {"text": "Nội dung"}),
+        (st.CONCLUSION, {"text": "Kết luận"}),
+        (st.DEVELOPMENT, {"choice": st.SKIP}),
+        (st.PHOTOS, {"choice": st.SKIP}),
+    ]
+    step, data = walk(answers)
+    assert step == st.REVIEW
+    assert data["absent_excused"] == data["absent_unexcused"] == 0
+    assert data["upper_attendee_name"] is None and data["candidates"] is None
+    assert data["topic"] is None
+
+
+def test_stage_numbers_are_stable() -> None:
+    assert st.stage(st.HELD, {}) == (1, 13)
+    assert st.stage(st.TOPIC, {"held": True}) == (3, 13)
+    assert st.stage(st.PHOTOS, {"held": True}) == (13, 13)
+
+
+@pytest.mark.parametrize(
+    ("step", "given", "key"),
+    [
+        (st.HELD, {"text": "có"}, "report.error.press_button"),
+        (st.TYPE, {"text": "thường kỳ"}, "report.error.press_button"),
+        (st.MEMBERS, {"text": "bốn lăm"}, "report.error.not_number"),
+        (st.EXEMPT, {"text": "45"}, "report.error.exempt_too_many"),
+        (st.PRESENT, {"text": "43"}, "report.error.present_too_many"),
+        (st.EXCUSED, {"text": "5"}, "report.error.excused_too_many"),
+        (st.UNEXCUSED, {"text": "3"}, "report.error.total_mismatch"),
+        (st.CONTENT, {"text": "x" * 1001}, "report.error.too_long"),
+    ],
+)
+def test_invalid_answers_stay_at_the_step(step: str, given: dict, key: str) -> None:
+    data = {"held": True, "members": 45, "exempt": 3, "present": 38, "absent_excused": 2}
+    with pytest.raises(AnswerError) as caught:
+        st.apply_answer(step, st.Answer(**given), data, period=NOV, today=TODAY)
+    assert caught.value.key == key
+
+
+def test_photos_accumulate_and_files_are_refused() -> None:
+    data: dict = {"held": True}
+    for number in (1, 2):
+        outcome = st.apply_answer(
+            st.PHOTOS, st.Answer(photo=f"file-{number}"), data, period=NOV, today=TODAY
+        )
+        assert not outcome.advance
+        data = outcome.data
+    assert data["photos"] == ["file-1", "file-2"]
+    for given, key in [
+        (st.Answer(document=True), "report.error.photo_document"),
+        (st.Answer(text="ảnh đây"), "report.error.photo_expected"),
+    ]:
+        with pytest.raises(AnswerError) as caught:
+            st.apply_answer(st.PHOTOS, given, data, period=NOV, today=TODAY)
+        assert caught.value.key == key
+    done = st.apply_answer(st.PHOTOS, st.Answer(choice=st.DONE), data, period=NOV, today=TODAY)
+    assert done.advance and done.data["photos"] == ["file-1", "file-2"]
+
+
+def test_a_photo_where_text_is_expected_is_refused() -> None:
+    with pytest.raises(AnswerError) as caught:
+        st.apply_answer(st.CONTENT, st.Answer(photo="f"), {}, period=NOV, today=TODAY)
+    assert caught.value.key == "report.error.text_expected"
+
+
+def test_editing_a_field_returns_to_the_review() -> None:
+    _, data = walk(FULL)
+    data = {**data, "_editing": True}
+    assert st.edit_start("date") == st.DATE
+    data = answer(st.DATE, data, text="4/11")
+    assert st.next_step(st.DATE, data) == st.REVIEW
+
+
+def test_editing_attendance_asks_the_whole_group() -> None:
+    _, data = walk(FULL)
+    data = {**data, "_editing": True}
+    data = answer(st.MEMBERS, data, text="46")
+    assert st.next_step(st.MEMBERS, data) == st.EXEMPT
+    data = answer(st.EXEMPT, data, text="3")
+    data = answer(st.PRESENT, data, text="43")  # everyone: absences set to 0
+    assert st.next_step(st.PRESENT, data) == st.REVIEW
+    assert data["absent_unexcused"] == 0
+
+
+def test_switching_not_held_to_held_asks_what_is_missing() -> None:
+    _, data = walk([(st.HELD, {"choice": st.NO}), (st.REASON, {"text": "Mưa bão"})])
+    data = {**data, "_editing": True}
+    data = answer(st.HELD, data, choice=st.YES)
+    assert st.next_step(st.HELD, data) == st.DATE
+    data = answer(st.DATE, data, text="3/11")
+    assert st.next_step(st.DATE, data) == st.TYPE
+
+
+def test_switching_to_thematic_asks_the_topic() -> None:
+    _, data = walk(FULL)
+    data = answer(st.TYPE, {**data, "_editing": True}, choice="regular")
+    assert data["topic"] is None and st.next_step(st.TYPE, data) == st.REVIEW
+    data = answer(st.TYPE, data, choice="thematic")
+    assert st.next_step(st.TYPE, data) == st.TOPIC
+
+
+def test_a_stored_report_prefills_a_complete_draft() -> None:
+    _, data = walk(FULL)
+    again = st.draft_data(st.report_values(data))
+    assert st.is_complete(again)
+    assert again["meeting_date"] == "2026-11-03"
+    not_held = st.draft_data(st.report_values({"held": False, "not_held_reason": "Bão"}))
+    assert not_held == {"held": False, "not_held_reason": "Bão"}
