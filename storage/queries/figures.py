@@ -361,8 +361,8 @@ class MissingCell:
 async def missing_cells(
     *, session: AsyncSession, root: Unit, period: Period, limit: int | None = None, offset: int = 0
 ) -> tuple[list[MissingCell], int]:
-    """Expected cells of the subtree without a report for the month (in tree order, a page of
-    `limit` from `offset`), and how many there are in all."""
+    """Expected cells of the subtree without a report for the month (by code, a page of `limit`
+    from `offset`), and how many there are in all."""
     no_report = ~(
         select(MeetingReport.id)
         .where(col(MeetingReport.unit_id) == col(Unit.id), MeetingReport.period == str(period))
@@ -370,7 +370,7 @@ async def missing_cells(
     )
     conditions = [*_expected(root, period), no_report]
     count = (await session.exec(select(func.count()).select_from(Unit).where(*conditions))).one()
-    query = select(Unit.id, Unit.code, Unit.name).where(*conditions).order_by(col(Unit.path))
+    query = select(Unit.id, Unit.code, Unit.name).where(*conditions).order_by(col(Unit.code))
     if limit is not None:
         query = query.limit(limit).offset(offset)
     cells = [MissingCell(*row) for row in (await session.exec(query)).all()]
@@ -399,7 +399,7 @@ async def unreachable_people(
             col(Person.active),
             col(Person.reachable).is_(False),
         )
-        .order_by(col(Unit.path), col(Person.full_name))
+        .order_by(col(Unit.code), col(Person.full_name))
     )
     return [UnreachablePerson(*row) for row in result.all()]
 
@@ -417,7 +417,7 @@ class ReportRow:
 async def report_rows(
     *, session: AsyncSession, root: Unit, period: Period, batch: int = 1000
 ) -> AsyncIterator[ReportRow]:
-    """Every expected cell with its report, in tree order, streamed in batches of `batch`."""
+    """Every expected cell with its report, by child unit then code, streamed in batches."""
     child = Unit.__table__.alias("child")
     query = (
         select(child.c.name, Unit.code, Unit.name, MeetingReport)
@@ -431,7 +431,7 @@ async def report_rows(
             ),
         )
         .where(*_expected(root, period))
-        .order_by(col(Unit.path))
+        .order_by(child.c.name, col(Unit.code))
         .execution_options(yield_per=batch)
     )
     result = await session.stream(query)

@@ -109,7 +109,7 @@ async def test_the_trend_counts_only_expected_cells_each_month(db, example) -> N
     assert len(found) == 12
 
 
-async def test_missing_cells_are_listed_in_tree_order_a_page_at_a_time(db, example) -> None:
+async def test_missing_cells_are_listed_by_code_a_page_at_a_time(db, example) -> None:
     async with db.session() as session:
         cells, count = await missing_cells(session=session, root=example.tree.province, period=JUNE)
         assert (count, [c.code for c in cells]) == (1, ["PB-01"])
@@ -117,7 +117,7 @@ async def test_missing_cells_are_listed_in_tree_order_a_page_at_a_time(db, examp
             session=session, root=example.tree.province, period=Period(2025, 5), limit=2, offset=1
         )
     assert count == 5 - 1  # b2 reported May
-    assert [c.code for c in may] == ["XA-02", "PB-01"]
+    assert [c.code for c in may] == ["PB-03", "XA-01"]  # by code
 
 
 async def test_the_export_rows_are_every_expected_cell_with_its_report(db, example) -> None:
@@ -127,10 +127,10 @@ async def test_the_export_rows_are_every_expected_cell_with_its_report(db, examp
             async for row in report_rows(session=session, root=example.tree.province, period=JUNE)
         ]
     assert [(r.child_name[:8], r.unit_code, r.report is not None) for r in rows] == [
-        ("Đảng ủy ", "XA-01", True),
-        ("Đảng ủy ", "XA-02", True),
         ("Đảng ủy ", "PB-01", False),
         ("Đảng ủy ", "PB-03", True),
+        ("Đảng ủy ", "XA-01", True),
+        ("Đảng ủy ", "XA-02", True),
     ]
 
 
