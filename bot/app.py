@@ -30,6 +30,7 @@ from bot.handlers import (
     groups,
     invite,
     language,
+    problems,
     report,
     start,
     supervisor,
@@ -95,9 +96,9 @@ def _register(app: ChiboApplication) -> None:
     add_command(app, "link", groups.link, private=False)
     add_command(app, "unlink", groups.unlink, private=False)
     add_buttons(app, groups.PREFIX, groups.confirm)
-    for name, callback in report.COMMANDS:
+    for name, callback in (*report.COMMANDS, *problems.COMMANDS):
         add_command(app, name, callback)
-    for prefix, callback in report.BUTTONS:
+    for prefix, callback in (*report.BUTTONS, *problems.BUTTONS):
         add_buttons(app, prefix, callback)
     add_command(app, "summary", supervisor.summary, private=False)
     add_command(app, "missing", supervisor.missing, private=False)
@@ -105,7 +106,7 @@ def _register(app: ChiboApplication) -> None:
     add_buttons(app, supervisor.PREFIX, supervisor.press)
 
     # Typed answers go to the person's conversation in progress (a draft), else to the fallback.
-    drafts = DraftRouter(report.FLOWS, fallback.anything_else)
+    drafts = DraftRouter({**report.FLOWS, **problems.FLOWS}, fallback.anything_else)
     add_command(app, "cancel", drafts.cancel)
     app.add_handlers(drafts.handlers(), group=FEATURES)
 

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.rules.problems import parse_due_days
+
 
 class SettingsError(Exception):
     """A setting has a bad value; the message names it and what is allowed, never the value."""
@@ -30,6 +32,11 @@ class Settings(BaseSettings):
     report_lock_grace_days: int = Field(5, ge=0, le=60)
     draft_expiry_days: int = Field(7, ge=1, le=90)
     problem_reopen_days: int = Field(14, ge=1, le=90)
+    # Handling days per problem category (codes in bot.rules.problems.CATEGORIES); default required.
+    problem_due_days: str = (
+        "dat_dai=30,giai_phong_mat_bang=30,giao_thong_thuy_loi=15,moi_truong=10,"
+        "an_ninh_trat_tu=7,nong_thon_moi=15,chinh_sach_xa_hoi=15,xay_dung_dang=15,default=15"
+    )
     reminder_days: str = "-3,0,2"
     reminder_hour: int = Field(8, ge=0, le=23)
     digest_weekday: int = Field(0, ge=0, le=6)
@@ -71,6 +78,12 @@ class Settings(BaseSettings):
             raise ValueError("must list one or more days between -27 and 27, e.g. -3,0,2")
         return value
 
+    @field_validator("problem_due_days")
+    @classmethod
+    def _problem_due_days(cls, value: str) -> str:
+        parse_due_days(value)
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
@@ -84,6 +97,11 @@ class Settings(BaseSettings):
     def reminder_offsets(self) -> tuple[int, ...]:
         """Days relative to the deadline day on which late cells are reminded, in order."""
         return tuple(sorted(int(part) for part in self.reminder_days.split(",") if part.strip()))
+
+    @cached_property
+    def problem_due_map(self) -> dict[str, int]:
+        """Handling days for every problem category."""
+        return parse_due_days(self.problem_due_days)
 
     def token(self) -> str:
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""

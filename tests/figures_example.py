@@ -30,6 +30,7 @@ from factories import Tree, make_person, make_tree
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import MeetingReport, Person, Problem, Unit
+from storage.queries.problems import create_problem
 from storage.queries.tree import add_unit
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -191,8 +192,7 @@ async def build_example(session: AsyncSession) -> Example:
             resolved_at=at(resolved) if resolved else None,
         )  # fmt: skip
 
-    session.add_all(
-        [
+    for made in (
             problem(tree.cell_a1, "dat_dai", "Tranh chấp ranh giới đất", "2025-06-10",
                     "2025-06-30", "in_progress"),
             problem(b3, "moi_truong", "Rác thải ven sông", "2025-06-20", "2025-07-10",
@@ -202,7 +202,7 @@ async def build_example(session: AsyncSession) -> Example:
             problem(tree.cell_a2, "khac", "Xin thêm đèn đường", "2025-06-25", "2025-07-25",
                     "rejected"),
             problem(b2, "an_ninh_trat_tu", "Trộm cắp vặt", "2025-06-05", "2025-06-15", "new"),
-        ]
-    )  # fmt: skip
+    ):  # fmt: skip
+        await create_problem(session=session, problem=made)
     await session.flush()
     return Example(tree, a3, b2, b3, supervisor, commune_supervisor, blocked)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -13,10 +13,10 @@ from bot.config import Settings
 from bot.jobs.delivery import Sender
 from bot.rules.figures import Calendar
 from storage.db import Database
-from storage.models import utcnow
+from storage.models import Unit, utcnow
 from storage.queries import deliveries as outbox
-from storage.queries.audience import Chat
-from storage.queries.deliveries import Outgoing
+from storage.queries.audience import Chat, committee_chats, supervising_units
+from storage.queries.deliveries import Outgoing, recorded_keys
 
 
 @dataclass
@@ -62,6 +62,20 @@ async def send(env: JobEnv, result: JobResult) -> None:
     """Send whatever is pending: all a job recorded before its first send, so that a crash
     mid-way leaves rows to send, not messages to forget."""
     result.outcomes += await env.sender.drain()
+
+
+async def committees(env: JobEnv) -> list[tuple[Unit, list[Chat]]]:
+    """Every supervising unit with the chats its messages go to."""
+    async with env.db.session() as session:
+        units = await supervising_units(session=session)
+        chats = await committee_chats(session=session, unit_ids=[u.id for u in units])
+    return [(unit, chats[unit.id]) for unit in units if unit.id in chats]
+
+
+async def all_recorded(env: JobEnv, chats: Sequence[Chat], kinds: Sequence[str], ref: str) -> bool:
+    keys = [(chat.chat_id, kind, ref) for chat in chats for kind in kinds]
+    async with env.db.session() as session:
+        return len(await recorded_keys(session=session, keys=keys)) == len(keys)
 
 
 def expiry(env: JobEnv, step_at: datetime, at: datetime) -> str:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.jobs.base import JobEnv, JobResult, record, send
+from bot.jobs.base import JobEnv, JobResult, all_recorded, committees, record, send
 from bot.jobs.delivery import message
-from bot.jobs.summary import all_recorded, committees
 from bot.render.summary import digest_text, summary_buttons
 from bot.rules.figures import digest_due
 from bot.rules.periods import Period

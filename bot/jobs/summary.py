@@ -9,18 +9,16 @@ unit's), in its group chat(s) if linked, else in its supervisors' private chats:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from datetime import datetime
 
-from bot.jobs.base import JobEnv, JobResult, record, send
+from bot.jobs.base import JobEnv, JobResult, all_recorded, committees, record, send
 from bot.jobs.delivery import message, picture
 from bot.render.chart import render_chart
 from bot.render.summary import chart_caption, summary_buttons, summary_text
 from bot.rules.figures import last_months, summary_due
 from bot.rules.periods import Period, deadline_end
 from storage.models import Unit
-from storage.queries.audience import Chat, committee_chats, supervising_units
-from storage.queries.deliveries import Outgoing, recorded_keys
+from storage.queries.deliveries import Outgoing
 from storage.queries.figures import MonthSummary, month_summary, trend
 
 KIND, CHART_KIND = "summary", "summary_chart"
@@ -50,20 +48,6 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
         await record(env, result, items)
     await send(env, result)
     return result
-
-
-async def committees(env: JobEnv) -> list[tuple[Unit, list[Chat]]]:
-    """Every supervising unit with the chats its messages go to."""
-    async with env.db.session() as session:
-        units = await supervising_units(session=session)
-        chats = await committee_chats(session=session, unit_ids=[u.id for u in units])
-    return [(unit, chats[unit.id]) for unit in units if unit.id in chats]
-
-
-async def all_recorded(env: JobEnv, chats: Sequence[Chat], kinds: Sequence[str], ref: str) -> bool:
-    keys = [(chat.chat_id, kind, ref) for chat in chats for kind in kinds]
-    async with env.db.session() as session:
-        return len(await recorded_keys(session=session, keys=keys)) == len(keys)
 
 
 async def summary_and_chart(

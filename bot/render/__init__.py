@@ -1,1 +1,1 @@
-"""Texts, keyboards, charts and spreadsheets: what the bot shows, built from figures."""
+"""Texts, keyboards, charts and spreadsheets built from plain data, per feature."""

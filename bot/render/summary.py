@@ -59,7 +59,7 @@ def _clip(text: str, language: str) -> str:
 
 def category_label(language: str, category: str) -> str:
     try:
-        return i18n.t(language, f"summary.category.{category}")
+        return i18n.t(language, f"problem.category.{category}")
     except KeyError:
         return html.escape(category)
 
@@ -342,14 +342,18 @@ def escalation_text(
 
 
 def problem_digest_text(
-    language: str, unit_name: str, day: date, problems: Sequence[tuple[Problem, str]]
+    language: str,
+    unit_name: str,
+    since: datetime,
+    problems: Sequence[tuple[Problem, str]],
+    tz: ZoneInfo,
 ) -> str:
     lines = [
         i18n.t(
             language,
             "problem_digest.title",
             unit=html.escape(unit_name),
-            day=day_text(day),
+            since=moment(since, tz),
             count=len(problems),
         )
     ]

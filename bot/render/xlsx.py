@@ -19,9 +19,10 @@ import xlsxwriter
 from bot import i18n
 from bot.rules.figures import share
 from bot.rules.periods import deadline_end
+from bot.rules.problems import OPEN_STATUSES
 from bot.rules.report import attendance_rate
 from storage.models import Problem
-from storage.queries.figures import OPEN_STATUSES, MonthSummary, ProblemCounts, ReportRow
+from storage.queries.figures import MonthSummary, ProblemCounts, ReportRow
 
 REPORT_COLUMNS = (
     ("unit", 28),
@@ -213,10 +214,10 @@ async def _problems(
             [
                 problem.id,
                 cell_name,
-                _label(sheets, "summary.category", problem.category),
+                _label(sheets, "problem.category", problem.category),
                 problem.title,
-                _label(sheets, "xlsx.urgency", problem.urgency),
-                _label(sheets, "xlsx.problem", problem.status),
+                _label(sheets, "problem.urgency", problem.urgency),
+                _label(sheets, "problem.status", problem.status),
                 handler_name,
                 (sheets.local(problem.created_at), sheets.moment),
                 (sheets.local(problem.due_at).date(), sheets.date),

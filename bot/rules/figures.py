@@ -256,18 +256,10 @@ def digest_due(now: datetime, cal: Calendar) -> tuple[Period, date] | None:
     return (period, day) if period is not None else None
 
 
-def problem_digest_due(now: datetime, cal: Calendar) -> date | None:
-    """The day whose new problems the daily digest due now covers (the day before it is sent)."""
+def problem_digest_due(now: datetime, cal: Calendar) -> datetime | None:
+    """The instant of the daily digest of new problems due now (it covers the 24 hours before)."""
     instant = _latest_daily(now, cal.summary_hour, cal)
-    if not is_due(instant, now, cal.window):
-        return None
-    return cal.local_date(instant) - timedelta(days=1)
-
-
-def day_bounds(day: date, cal: Calendar) -> tuple[datetime, datetime]:
-    """[start, end) of a local day."""
-    start = cal.at(day, 0)
-    return start, cal.at(day + timedelta(days=1), 0)
+    return instant if is_due(instant, now, cal.window) else None
 
 
 def month_bounds(period: Period, cal: Calendar) -> tuple[datetime, datetime]:

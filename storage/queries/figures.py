@@ -8,7 +8,7 @@ the whole breakdown, whatever the depth of the tree. Nothing here loads reports 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -32,13 +32,12 @@ from bot.rules.figures import (
 )
 from bot.rules.org import REPORTING_ROLES
 from bot.rules.periods import Period, deadline_day, deadline_end
+from bot.rules.problems import OPEN_STATUSES, RESOLVED
 from bot.rules.report import THEMATIC
 from storage.models import MeetingReport, Person, Problem, RoleAssignment, Unit
 from storage.queries.units import active_between
 
 CELL = "cell"
-OPEN_STATUSES = ("new", "acknowledged", "in_progress")
-RESOLVED = "resolved"
 
 
 class child_of(FunctionElement):
@@ -218,13 +217,17 @@ async def counts_by_child(
     if thematic is not None:
         query = query.outerjoin(thematic, true())
     rows = (await session.exec(query)).all()
-    names = await _names(session=session, ids=[row[0] for row in rows])
+    names = await unit_labels(session=session, ids=[row[0] for row in rows])
     return [
         ChildFigures(row[0], *names[row[0]], Counts(*row[1:])) for row in rows if row[0] in names
     ]
 
 
-async def _names(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+async def unit_labels(
+    *, session: AsyncSession, ids: Iterable[int]
+) -> dict[int, tuple[str, str]]:
+    """Units' codes and names by id."""
+    ids = set(ids)
     if not ids:
         return {}
     result = await session.exec(select(Unit.id, Unit.code, Unit.name).where(col(Unit.id).in_(ids)))
@@ -464,35 +467,6 @@ async def problem_rows(
     result = await session.stream(query)
     async for problem, unit_name, handler_name in result:
         yield problem, unit_name, handler_name
-
-
-async def new_problems_between(
-    *, session: AsyncSession, start: datetime, end: datetime, urgency: str
-) -> list[tuple[Problem, str]]:
-    """Problems raised in [start, end) with that urgency, with their cell's name, by handling
-    unit then age (the daily digest of new problems; each goes to its handling unit)."""
-    result = await session.exec(
-        select(Problem, Unit.name)
-        .join(Unit, col(Unit.id) == col(Problem.unit_id))
-        .where(
-            col(Problem.created_at) >= start,
-            col(Problem.created_at) < end,
-            Problem.urgency == urgency,
-        )
-        .order_by(col(Problem.handling_unit_id), col(Problem.created_at), col(Problem.id))
-    )
-    return list(result.all())
-
-
-async def overdue_problems(*, session: AsyncSession, now: datetime) -> list[tuple[Problem, str]]:
-    """Open problems past their due date, with their cell's name, oldest due first."""
-    result = await session.exec(
-        select(Problem, Unit.name)
-        .join(Unit, col(Unit.id) == col(Problem.unit_id))
-        .where(col(Problem.status).in_(OPEN_STATUSES), col(Problem.due_at) <= now)
-        .order_by(col(Problem.due_at), col(Problem.id))
-    )
-    return list(result.all())
 
 
 @dataclass

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from figures_example import Example, build_example
+from figures_example import TZ, Example, build_example
 from sqlmodel import select
 
 from bot import i18n
 from e2e.harness import TelegramDriver, TgUser
-from e2e.test_scheduler import run_job
+from e2e.test_scheduler import local, run_job
 from storage.models import GroupLink, Problem
+from storage.queries.problems import create_problem
 
 
 def vi(key: str, **values: object) -> str:
@@ -129,13 +130,29 @@ def test_overdue_problems_climb_to_the_next_committee(tg, bot, example, run_db) 
 
 
 def test_new_normal_problems_are_listed_once_the_next_day(tg, bot, example, run_db) -> None:
-    province = reachable(tg, 9001, "Lê Thị Tỉnh")
     commune = reachable(tg, 9002, "Phạm Văn Xã")
+    tree = example.tree
+
+    async def raise_two(session: Any) -> None:
+        for title, urgency in (("Cống thoát nước bị tắc", "normal"), ("Sạt lở bờ kè", "urgent")):
+            at = local("2025-06-25T10:00", TZ)
+            problem = Problem(
+                unit_id=tree.cell_a2.id,
+                handling_unit_id=tree.commune_a.id,
+                category="giao_thong_thuy_loi",
+                title=title,
+                urgency=urgency,
+                created_at=at,
+                updated_at=at,
+                due_at=local("2025-07-10T10:00", TZ),
+            )
+            await create_problem(session=session, problem=problem)
+
+    run_db(raise_two)
     run_job(bot, "escalation", "2025-06-26T07:30")
-    digest = commune.wait_for_text("khó khăn, kiến nghị mới ngày 25/06/2025")
-    assert "Xin thêm đèn đường – Chi bộ thôn Tân Tiến" in digest.text
-    # the ward handling "Trộm cắp vặt" has no committee on Chibo: the province hears of it
-    assert "Trộm cắp vặt" in province.wait_reply().text
+    digest = commune.wait_for_text("1 khó khăn, kiến nghị mới chờ tiếp nhận (từ 07:00 25/06/2025)")
+    assert "Giao thông, thủy lợi: Cống thoát nước bị tắc – Chi bộ thôn Tân Tiến" in digest.text
+    assert "Sạt lở" not in digest.text  # urgent ones went out at once
     run_job(bot, "escalation", "2025-06-26T08:30")
     tg.wait_idle()
-    assert len(commune.messages()) == 1 and len(province.messages()) == 1
+    assert len([m for m in commune.messages() if "chờ tiếp nhận" in (m.text or "")]) == 1

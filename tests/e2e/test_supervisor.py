@@ -187,10 +187,10 @@ def _check_problems_sheet(sheet: Any) -> None:
     rows = _rows(sheet)
     assert [(r["Nội dung"], r["Trạng thái"], r["Quá hạn"]) for r in rows] == [
         ("Cấp sổ đỏ chậm", "Đã tiếp nhận", "Không"),
-        ("Trộm cắp vặt", "Mới", "Có"),
+        ("Trộm cắp vặt", "Mới gửi", "Có"),
         ("Tranh chấp ranh giới đất", "Đang xử lý", "Có"),
         ("Rác thải ven sông", "Đã giải quyết", "Không"),
-        ("Xin thêm đèn đường", "Không xử lý", "Không"),
+        ("Xin thêm đèn đường", "Không giải quyết", "Không"),
     ]
     assert rows[0]["Lĩnh vực"] == "Đất đai" and rows[0]["Hạn xử lý"] == datetime(2099, 1, 1)
     assert rows[3]["Ngày giải quyết"] == datetime(2025, 6, 28, 9, 0)

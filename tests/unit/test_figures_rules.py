@@ -181,9 +181,9 @@ def test_the_digest_is_weekly_for_the_nearest_deadline_but_not_on_summary_day() 
     assert digest_due(local("2025-10-13T07:00"), CAL) == (Period(2025, 10), date(2025, 10, 13))
 
 
-def test_the_problem_digest_covers_the_day_before() -> None:
-    assert problem_digest_due(local("2025-07-06T07:30"), CAL) == date(2025, 7, 5)
-    assert problem_digest_due(local("2025-07-06T06:30"), CAL) == date(2025, 7, 4)  # caught up
+def test_the_problem_digest_is_daily_and_caught_up_once() -> None:
+    assert problem_digest_due(local("2025-07-06T07:30"), CAL) == local("2025-07-06T07:00")
+    assert problem_digest_due(local("2025-07-06T06:30"), CAL) == local("2025-07-05T07:00")
     strict = Calendar(tz=TZ, catch_up=timedelta(0))
     assert problem_digest_due(local("2025-07-06T06:30"), strict) is None
 
