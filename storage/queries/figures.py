@@ -223,9 +223,7 @@ async def counts_by_child(
     ]
 
 
-async def unit_labels(
-    *, session: AsyncSession, ids: Iterable[int]
-) -> dict[int, tuple[str, str]]:
+async def unit_labels(*, session: AsyncSession, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     """Units' codes and names by id."""
     ids = set(ids)
     if not ids:
