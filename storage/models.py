@@ -70,10 +70,12 @@ class Unit(SQLModel, table=True):
     """A node of the organisation tree: province, commune-level committee, cell, ..."""
 
     __tablename__ = "units"
-    # Subtree ranges compare paths byte by byte (storage/queries/figures.py): on PostgreSQL that
-    # is COLLATE "C", which the default-collation index on path cannot serve. (On SQLite, whose
-    # comparisons are bytewise already, this is a plain second index on path.)
-    __table_args__ = (sa.Index("ix_units_path_c", "path", postgresql_ops={"path": 'COLLATE "C"'}),)
+    # The cells of a subtree: kind = 'cell' and a range of paths compared byte by byte
+    # (storage/queries/figures.py); on PostgreSQL that is COLLATE "C", which the
+    # default-collation index on path cannot serve.
+    __table_args__ = (
+        sa.Index("ix_units_kind_path", "kind", "path", postgresql_ops={"path": 'COLLATE "C"'}),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True, index=True)

@@ -64,7 +64,7 @@ def _child_of_postgresql(element: child_of, compiler: Any, **kw: Any) -> str:
 
 class bytewise_path(FunctionElement):  # an SQL expression, named like one
     """units.path compared byte by byte, whatever the database's collation, so that a range of
-    paths is exactly a prefix (PostgreSQL: COLLATE "C", served by the index ix_units_path_c;
+    paths is exactly a prefix (PostgreSQL: COLLATE "C", served by the index ix_units_kind_path;
     SQLite compares bytes already). A B-tree range, because LIKE 'prefix%' uses no index on
     either backend and scans every unit."""
 
@@ -364,14 +364,15 @@ async def missing_cells(
 ) -> tuple[list[MissingCell], int]:
     """Expected cells of the subtree without a report for the month (by code, a page of `limit`
     from `offset`), and how many there are in all."""
-    no_report = ~(
-        select(MeetingReport.id)
-        .where(col(MeetingReport.unit_id) == col(Unit.id), MeetingReport.period == str(period))
-        .exists()
+    month, on = _month_report(period, await _by_lookup(session, root))
+    missing = (
+        select(Unit.id, Unit.code, Unit.name)
+        .select_from(Unit)
+        .outerjoin(month, on)
+        .where(*_expected(root, period), month.c.id.is_(None))
     )
-    conditions = [*_expected(root, period), no_report]
-    count = (await session.exec(select(func.count()).select_from(Unit).where(*conditions))).one()
-    query = select(Unit.id, Unit.code, Unit.name).where(*conditions).order_by(col(Unit.code))
+    count = (await session.exec(select(func.count()).select_from(missing.subquery()))).one()
+    query = missing.order_by(col(Unit.code))
     if limit is not None:
         query = query.limit(limit).offset(offset)
     cells = [MissingCell(*row) for row in (await session.exec(query)).all()]

@@ -83,7 +83,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_units_parent_id"), ["parent_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_units_path"), ["path"], unique=False)
         batch_op.create_index(
-            "ix_units_path_c", ["path"], unique=False, postgresql_ops={"path": 'COLLATE "C"'}
+            "ix_units_kind_path",
+            ["kind", "path"],
+            unique=False,
+            postgresql_ops={"path": 'COLLATE "C"'},
         )
 
     op.create_table(
@@ -412,7 +415,7 @@ def downgrade() -> None:
 
     op.drop_table("audit_events")
     with op.batch_alter_table("units", schema=None) as batch_op:
-        batch_op.drop_index("ix_units_path_c")
+        batch_op.drop_index("ix_units_kind_path")
         batch_op.drop_index(batch_op.f("ix_units_path"))
         batch_op.drop_index(batch_op.f("ix_units_parent_id"))
         batch_op.drop_index(batch_op.f("ix_units_kind"))
