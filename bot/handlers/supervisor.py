@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import io
 import re
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from bot.jobs.summary import summary_and_chart
 from bot.render.summary import (
     MISSING_PREFIX,
     NUDGE_PREFIX,
+    PAGE_PREFIX,
     chart_caption,
     missing_buttons,
     missing_text,
@@ -101,7 +103,7 @@ async def export(update: Update, context: ChiboContext) -> None:
             caption=context.t(
                 "export.caption",
                 period=period.label,
-                unit=root.name,
+                unit=html.escape(root.name),
                 moment=moment(now, env.cal.tz),
             ),
         )
@@ -112,39 +114,38 @@ async def export(update: Update, context: ChiboContext) -> None:
 
 async def press(update: Update, context: ChiboContext) -> None:
     data = update.callback_query.data
-    if data.startswith(MISSING_PREFIX):
-        await _press_missing(update, context, data.removeprefix(MISSING_PREFIX))
-    elif data.startswith(NUDGE_PREFIX):
-        await _press_nudge(update, context, data.removeprefix(NUDGE_PREFIX))
-    else:
-        await update.callback_query.answer(context.t("button.expired"), show_alert=True)
+    for prefix, pattern, handle in (
+        (MISSING_PREFIX, r"(\d+):(\d{4}-\d{2}):(\d+)", _show_missing),
+        (PAGE_PREFIX, r"(\d+):(\d{4}-\d{2}):(\d+)", _show_missing),
+        (NUDGE_PREFIX, r"(\d+):(\d{4}-\d{2})", _press_nudge),
+    ):
+        match = (
+            re.fullmatch(pattern, data.removeprefix(prefix)) if data.startswith(prefix) else None
+        )
+        if match:
+            unit = await _allowed_unit(update, context, int(match[1]))
+            if unit is not None:
+                await handle(update, context, unit, Period.parse(match[2]), *match.groups()[2:])
+            return
+    await update.callback_query.answer(context.t("button.expired"), show_alert=True)
 
 
-async def _press_missing(update: Update, context: ChiboContext, data: str) -> None:
-    """ "unit:YYYY-MM:offset": the late cells of a unit, a page at a time."""
+async def _show_missing(
+    update: Update, context: ChiboContext, unit: Unit, period: Period, offset: str
+) -> None:
+    """The late cells of a unit: a new list (the summary's button), or another page of one."""
     query = update.callback_query
-    parsed = _parse(data, r"(\d+):(\d{4}-\d{2}):(\d+)")
-    unit = await _allowed_unit(update, context, int(parsed[0])) if parsed else None
-    if unit is None:
-        return
-    period, offset = Period.parse(parsed[1]), int(parsed[2])
     await query.answer()
-    text, buttons = await _missing_page(context, unit, period, offset)
-    if query.message is not None and query.message.text and offset:
-        await query.edit_message_text(text, reply_markup=buttons)  # paging a /missing list
+    text, buttons = await _missing_page(context, unit, period, int(offset))
+    if query.data.startswith(PAGE_PREFIX):
+        await query.edit_message_text(text, reply_markup=buttons)
     else:
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=buttons)
 
 
-async def _press_nudge(update: Update, context: ChiboContext, data: str) -> None:
-    """ "cell:YYYY-MM": remind that cell's secretary and deputy now."""
-    query = update.callback_query
-    parsed = _parse(data, r"(\d+):(\d{4}-\d{2})")
-    cell = await _allowed_unit(update, context, int(parsed[0])) if parsed else None
-    if cell is None:
-        return
-    period = Period.parse(parsed[1])
-    await query.answer(await _nudge(context, cell, period), show_alert=True)
+async def _press_nudge(update: Update, context: ChiboContext, cell: Unit, period: Period) -> None:
+    """Remind that cell's secretary and deputy now; say what happened in a pop-up."""
+    await update.callback_query.answer(await _nudge(context, cell, period), show_alert=True)
 
 
 async def _nudge(context: ChiboContext, cell: Unit, period: Period) -> str:
@@ -261,11 +262,6 @@ async def _missing_page(
     )
     buttons = missing_buttons(context.lang, unit.id, period, cells, offset, PAGE, total)
     return text, keyboard(buttons)
-
-
-def _parse(data: str, pattern: str) -> tuple[str, ...] | None:
-    match = re.fullmatch(pattern, data)
-    return match.groups() if match else None
 
 
 def _filename(unit: Unit, period: Period) -> str:

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 Runner = Callable[[JobEnv, datetime, Period | None], Awaitable[JobResult]]
 NAMES = ("reminders", "digest", "summary", "escalation")
+START_DELAY = timedelta(seconds=10)  # the catch-up run, once the bot is up
+DRAIN_SECONDS = 60  # the outbox is drained this often (rows left by a crash, or put off)
 
 
 def runner(name: str) -> Runner:
@@ -43,10 +45,6 @@ def runner(name: str) -> Runner:
         "summary": summary.run,
         "escalation": escalation.run,
     }[name]
-
-
-START_DELAY = timedelta(seconds=10)  # the catch-up run, once the bot is up
-DRAIN_SECONDS = 60
 
 
 def job_hour(name: str, settings: Settings) -> int:
@@ -81,7 +79,6 @@ def _scheduled(name: str) -> Callable[[ChiboContext], Awaitable[None]]:
         result = await runner(name)(env_of(context.application), utcnow(), None)
         log.info("%s", result.line())
 
-    callback.__name__ = name
     return callback
 
 
@@ -121,7 +118,7 @@ JOBS: dict[str, Job] = {
     "reminders": _job("reminders", "Remind the cells that have not reported (each step once)."),
     "digest": _job("digest", "Weekly progress of the reporting window, to each committee."),
     "summary": _job("summary", "The monthly summary and chart, the day after the deadline."),
-    "escalation": _job("escalation", "Overdue problems up the tree; yesterday's new problems."),
+    "escalation": _job("escalation", "Overdue problems up the tree; new problems of the last day."),
 }
 
 
@@ -162,6 +159,6 @@ def next_runs(settings: Settings, now: datetime) -> list[NextRun]:
         NextRun(
             "escalation",
             next_daily(now, settings.summary_hour, cal),
-            "overdue problems, and yesterday's new problems",
+            "overdue problems, and new problems of the last day",
         ),
     ]

@@ -30,7 +30,7 @@ MAX_LIST = 30  # problems in a daily digest
 TEXT_LIMIT = 4096
 
 # The buttons' callback data (≤ 64 bytes): see bot/handlers/supervisor.py.
-MISSING_PREFIX, NUDGE_PREFIX = "sup:miss:", "sup:nudge:"
+MISSING_PREFIX, PAGE_PREFIX, NUDGE_PREFIX = "sup:miss:", "sup:page:", "sup:nudge:"
 
 Buttons = list[list[tuple[str, str]]]
 Translate = Callable[..., str]
@@ -186,8 +186,9 @@ def summary_buttons(language: str, unit_id: int, period: Period) -> Buttons:
     return [[(i18n.t(language, "summary.show_missing"), missing_data(unit_id, period, 0))]]
 
 
-def missing_data(unit_id: int, period: Period, offset: int) -> str:
-    return f"{MISSING_PREFIX}{unit_id}:{period}:{offset}"
+def missing_data(unit_id: int, period: Period, offset: int, prefix: str = MISSING_PREFIX) -> str:
+    """A new list of the late cells (MISSING_PREFIX), or another page of it (PAGE_PREFIX)."""
+    return f"{prefix}{unit_id}:{period}:{offset}"
 
 
 def nudge_data(cell_id: int, period: Period) -> str:
@@ -263,11 +264,17 @@ def missing_buttons(
     navigation = []
     if offset > 0:
         navigation.append(
-            (i18n.t(language, "nav.previous"), missing_data(unit_id, period, max(0, offset - page)))
+            (
+                i18n.t(language, "nav.previous"),
+                missing_data(unit_id, period, max(0, offset - page), PAGE_PREFIX),
+            )
         )
     if offset + page < total:
         navigation.append(
-            (i18n.t(language, "nav.next"), missing_data(unit_id, period, offset + page))
+            (
+                i18n.t(language, "nav.next"),
+                missing_data(unit_id, period, offset + page, PAGE_PREFIX),
+            )
         )
     if navigation:
         rows.append(navigation)

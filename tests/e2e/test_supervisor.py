@@ -302,6 +302,12 @@ def test_the_summarys_button_lists_missing_cells_a_page_at_a_time(tg, bot, tree,
     page = supervisor.last_message()
     assert page.message_id == first.message_id and page.edit_count == 1  # edited in place
     assert page.buttons == [f"🔔 Nhắc: Chi bộ thôn số {n}" for n in range(11, 15)] + ["‹ Trước"]
+    supervisor.press("‹ Trước")
+    supervisor.wait_answer()
+    tg.wait_idle()
+    back = supervisor.last_message()
+    assert back.message_id == first.message_id and back.edit_count == 2
+    assert back.buttons[0] == "🔔 Nhắc: Chi bộ thôn Đồng Tâm" and back.buttons[-1] == "Sau ›"
 
 
 # --- scope ------------------------------------------------------------------------------------
@@ -338,6 +344,16 @@ def test_a_supervisor_sees_only_their_subtree(tg, bot, example, run_db) -> None:
     commune.wait_reply()
     commune.press_data(f"sup:nudge:{example.tree.cell_b1.id}:2025-06")  # not theirs
     assert commune.wait_answer().text == vi("supervisor.not_allowed")
+
+
+def test_a_garbled_button_is_answered_and_changes_nothing(tg, bot, example, run_db) -> None:
+    supervisor = reachable(tg, 9001, "Lê Thị Tỉnh")
+    supervisor.send("/missing 06/2025")
+    supervisor.wait_reply()
+    supervisor.press_data("sup:nudge:12x:2025-06")
+    assert supervisor.wait_answer().text == vi("button.expired")
+    tg.wait_idle()
+    supervisor.assert_no_reply()
 
 
 def test_a_secretary_cannot_see_summaries(tg, bot, example, run_db) -> None:
