@@ -57,7 +57,9 @@ def render_chart(
     """The PNG. CPU-bound (a few hundred milliseconds): call it in a worker thread."""
     data = chart_data(summary, trend)
     units = data["units"]
-    figure = Figure(figsize=(8, 3.2 + 0.32 * max(len(units), 1) + 2.8), dpi=100)
+    figure = Figure(
+        figsize=(8, 3.2 + 0.32 * max(len(units), 1) + 2.8), dpi=100, layout="constrained"
+    )
     top, bottom = figure.subplots(
         2, 1, gridspec_kw={"height_ratios": [max(len(units), 1) * 0.32 + 1.2, 2.8]}
     )
@@ -73,7 +75,8 @@ def render_chart(
     )
     _bars(language, top, units)
     _trend(language, bottom, data["trend"])
-    figure.tight_layout()
+    # One legend for both plots (same colours), at the foot: never over the bars.
+    figure.legend(*top.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8)
     buffer = io.BytesIO()
     figure.savefig(
         buffer, format="png", metadata={"Description": json.dumps(data, ensure_ascii=False)}
@@ -102,7 +105,6 @@ def _bars(language: str, axes: Any, units: list[dict[str, Any]]) -> None:
     axes.set_yticks(list(positions), names, fontsize=8)
     axes.set_xlim(0, 112)
     axes.set_title(i18n.t(language, "chart.by_unit"), fontsize=10)
-    axes.legend(loc="lower center", bbox_to_anchor=(0.5, -0.35), ncols=2, fontsize=8)
     axes.grid(axis="x", alpha=0.3)
 
 
@@ -119,5 +121,4 @@ def _trend(language: str, axes: Any, months: list[dict[str, Any]]) -> None:
     axes.set_ylim(0, 105)
     axes.set_title(i18n.t(language, "chart.trend"), fontsize=10)
     axes.tick_params(axis="x", labelsize=8)
-    axes.legend(loc="upper left", fontsize=8)
     axes.grid(alpha=0.3)
