@@ -22,5 +22,16 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Every benchmark under bench/ (minutes; needs PostgreSQL at 127.0.0.1:5432). Never run in CI.
+# BENCH_ARGS: extra arguments for each, e.g. make bench BENCH_ARGS="--db sqlite"
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.conversation $(BENCH_ARGS)
+	$(BIN)/python -m bench.startup $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache chibo.egg-info

@@ -35,6 +35,7 @@ from bot.handlers import (
     start,
     supervisor,
 )
+from bot.processing import PerChatUpdateProcessor
 from storage.db import Database
 
 # Handler groups run in this order; within a group the first matching handler wins, so the
@@ -51,6 +52,7 @@ def build_application(settings: Settings, db: Database | None = None) -> ChiboAp
         .context_types(ContextTypes(context=ChiboContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor())  # chats at once, each one in order
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

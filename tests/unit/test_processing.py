@@ -1,0 +1,65 @@
+"""Updates of different chats run at once; one chat's updates one by one, in arrival order."""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import Chat, Message, Update, User
+
+from bot.processing import PerChatUpdateProcessor, chat_key
+
+AN, BINH = 1001, 1002
+
+
+def text_update(update_id: int, user_id: int, text: str) -> Update:
+    user = User(user_id, "Người dùng", is_bot=False)
+    chat = Chat(user_id, Chat.PRIVATE)
+    message = Message(update_id, date=None, chat=chat, from_user=user, text=text)  # type: ignore[arg-type]
+    return Update(update_id, message=message)
+
+
+async def test_a_slow_update_holds_up_its_own_chat_only():
+    processor = PerChatUpdateProcessor()
+    slow_query_done = asyncio.Event()
+    log: list[str] = []
+
+    async def handle(name: str, *, slow: bool = False) -> None:
+        log.append(f"{name} starts")
+        if slow:
+            await slow_query_done.wait()
+        log.append(f"{name} ends")
+
+    def process(update: Update, name: str, **kwargs: bool) -> asyncio.Task:
+        return asyncio.create_task(processor.process_update(update, handle(name, **kwargs)))
+
+    an_first = process(text_update(1, AN, "45"), "An 1", slow=True)
+    an_second = process(text_update(2, AN, "3"), "An 2")
+    binh = process(text_update(3, BINH, "/report"), "Bình")
+
+    await binh  # Bình is answered while An's first update still waits for the database
+    assert log == ["An 1 starts", "Bình starts", "Bình ends"]
+
+    slow_query_done.set()
+    await asyncio.gather(an_first, an_second)
+    assert log[3:] == ["An 1 ends", "An 2 starts", "An 2 ends"]  # An's stay in order
+    assert processor._lanes == {}  # nothing kept for chats that have gone quiet
+
+
+async def test_many_updates_of_one_chat_keep_their_order():
+    processor = PerChatUpdateProcessor(max_concurrent_updates=4)  # some wait for the semaphore
+    seen: list[int] = []
+
+    async def handle(number: int) -> None:
+        await asyncio.sleep(0)  # give the others a chance to overtake
+        seen.append(number)
+
+    updates = [text_update(n, AN if n % 2 else BINH, str(n)) for n in range(40)]
+    await asyncio.gather(*(processor.process_update(u, handle(u.update_id)) for u in updates))
+    assert [n for n in seen if n % 2] == list(range(1, 40, 2))
+    assert [n for n in seen if not n % 2] == list(range(0, 40, 2))
+
+
+def test_updates_are_grouped_by_chat_then_user():
+    assert chat_key(text_update(1, AN, "hi")) == AN
+    assert chat_key(Update(5)) is None
+    assert chat_key("not an update") is None
