@@ -294,3 +294,14 @@ class AuditEvent(SQLModel, table=True):
     before: dict[str, Any] | None = _json()
     after: dict[str, Any] | None = _json()
     created_at: datetime = _when(default=True, index=True)
+
+
+class Lease(SQLModel, table=True):
+    """A named lease held by one process until `expires_at` (the scheduled jobs' leader):
+    see storage/queries/leases.py."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(max_length=64, primary_key=True)
+    holder: str = Field(max_length=128)
+    expires_at: datetime = _when()

@@ -6,10 +6,12 @@ for (so that a run can be replayed for another time): it builds the bot as `chib
 through a JobEnv (settings, database, bot, outbox sender).
 
 Jobs are registered from the settings every time the bot starts (no pickled job store): each
-runs daily at its hour, once shortly after start (to catch up a step missed while the bot was
-down, within CATCH_UP_HOURS), and the outbox is drained every DRAIN_SECONDS (rows left by a
-crash, or put off by Telegram). Whether a run sends anything is decided by the rules
-(rules.figures) and the outbox keys, so two processes or a double run send nothing twice.
+runs daily at its hour, and the outbox is drained every DRAIN_SECONDS (rows left by a crash, or
+put off by Telegram). Of several bot processes on one database only the holder of the jobs'
+lease runs them (bot/jobs/leader.py); a process that becomes the holder, shortly after its start
+or when it takes over from a dead one, runs every job once to catch up (a step missed while
+nobody led, within CATCH_UP_HOURS). Whether a run sends anything is decided by the rules
+(rules.figures) and the outbox keys, so a second process or a double run sends nothing twice.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from datetime import datetime, time, timedelta
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext
 from bot.jobs.base import JobEnv, JobResult
+from bot.jobs.leader import Leadership
 from bot.rules.figures import Calendar, next_daily, next_reminder_step, summary_at
 from bot.rules.periods import Period
 from storage.models import utcnow
@@ -30,7 +33,7 @@ log = logging.getLogger(__name__)
 
 Runner = Callable[[JobEnv, datetime, Period | None], Awaitable[JobResult]]
 NAMES = ("reminders", "digest", "summary", "escalation")
-START_DELAY = timedelta(seconds=10)  # the catch-up run, once the bot is up
+START_DELAY = timedelta(seconds=5)  # the first bid for the lease (and catch-up), once up
 DRAIN_SECONDS = 60  # the outbox is drained this often (rows left by a crash, or put off)
 
 
@@ -56,18 +59,48 @@ def schedule(application: ChiboApplication) -> None:
     queue = application.job_queue
     settings: Settings = application.bot_data["settings"]
     window = Calendar.from_settings(settings).window
+    leadership = Leadership(
+        application.bot_data["db"], timedelta(seconds=settings.job_lease_seconds)
+    )
+    application.bot_data["leadership"] = leadership
     for name in NAMES:
-        callback = _scheduled(name)
         queue.run_daily(
-            callback,
+            _scheduled(name),
             time(job_hour(name, settings), tzinfo=settings.tz),
             name=name,
             job_kwargs={"misfire_grace_time": int(window.total_seconds()), "coalesce": True},
         )
-        queue.run_once(
-            callback, START_DELAY, name=f"{name}:catch-up", job_kwargs={"misfire_grace_time": None}
-        )
     queue.run_repeating(_drain, DRAIN_SECONDS, first=DRAIN_SECONDS, name="deliveries")
+    queue.run_repeating(_lead, leadership.renew_every, first=START_DELAY, name="lease")
+    _release_on_stop(application, leadership)
+
+
+def _release_on_stop(application: ChiboApplication, leadership: Leadership) -> None:
+    """A clean stop gives the lease up: another process takes over at its next bid."""
+    before = application.post_stop
+
+    async def post_stop(app: ChiboApplication) -> None:
+        await leadership.release()
+        if before is not None:
+            await before(app)
+
+    application.post_stop = post_stop
+
+
+async def _lead(context: ChiboContext) -> None:
+    """Bid for (or renew) the lease; on becoming the leader, catch every job up once."""
+    if await context.bot_data["leadership"].renew():
+        for name in NAMES:
+            context.job_queue.run_once(
+                _scheduled(name),
+                0,
+                name=f"{name}:catch-up",
+                job_kwargs={"misfire_grace_time": None},
+            )
+
+
+def _leading(context: ChiboContext) -> bool:
+    return context.bot_data["leadership"].held()
 
 
 def env_of(application: ChiboApplication) -> JobEnv:
@@ -76,6 +109,8 @@ def env_of(application: ChiboApplication) -> JobEnv:
 
 def _scheduled(name: str) -> Callable[[ChiboContext], Awaitable[None]]:
     async def callback(context: ChiboContext) -> None:
+        if not _leading(context):
+            return
         result = await runner(name)(env_of(context.application), utcnow(), None)
         log.info("%s", result.line())
 
@@ -83,6 +118,8 @@ def _scheduled(name: str) -> Callable[[ChiboContext], Awaitable[None]]:
 
 
 async def _drain(context: ChiboContext) -> None:
+    if not _leading(context):
+        return
     outcomes = await env_of(context.application).sender.drain()
     if outcomes:
         log.info("deliveries: %s", dict(outcomes))

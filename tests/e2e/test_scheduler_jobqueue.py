@@ -1,4 +1,5 @@
-"""The jobs on PTB's JobQueue: registered from the settings at every start, caught up once.
+"""The jobs on PTB's JobQueue: registered from the settings at every start, run by the holder
+of the jobs' lease, caught up once when it takes the lease.
 
 The JobQueue's callbacks act at the real time, so the settings put a reminder step today.
 """
@@ -55,15 +56,18 @@ def test_jobs_are_registered_from_the_settings_at_start_and_catch_up(
     try:
         queue = runner.application.job_queue
         names = sorted(job.name for job in queue.jobs())
-        assert names == sorted(
-            ["deliveries"] + [f"{name}{suffix}" for name in NAMES for suffix in ("", ":catch-up")]
-        )
+        assert names == sorted(["deliveries", "lease", *NAMES])
         daily = queue.get_jobs_by_name("reminders")[0]
         assert daily.next_t.astimezone(settings.tz).hour == 0
         assert queue.get_jobs_by_name("summary")[0].next_t.astimezone(settings.tz).hour == 7
 
-        catch_up = queue.get_jobs_by_name("reminders:catch-up")[0]
-        runner.call(catch_up.run)  # what the JobQueue does a few seconds after start
+        runner.call(daily.run)  # before this process holds the jobs' lease: it does nothing
+        tg.wait_idle()
+        an.assert_no_reply()
+
+        # What the JobQueue does a few seconds after start: bid for the lease, and once it is
+        # held, run every job once to catch up.
+        runner.call(queue.get_jobs_by_name("lease")[0].run)
         period = Period.of(datetime.now(settings.tz).date()).previous()
         assert f"tháng {period.label}" in an.wait_reply().text
         runner.call(daily.run)  # the daily run the same day: nothing new
