@@ -23,7 +23,18 @@ from bot.commands import publish_menu
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext, load_identity
 from bot.drafts import DraftRouter
-from bot.handlers import errors, fallback, gate, groups, invite, language, problems, report, start
+from bot.handlers import (
+    errors,
+    fallback,
+    gate,
+    groups,
+    invite,
+    language,
+    problems,
+    report,
+    start,
+    supervisor,
+)
 from bot.processing import PerChatUpdateProcessor
 from storage.db import Database
 
@@ -91,6 +102,10 @@ def _register(app: ChiboApplication) -> None:
         add_command(app, name, callback)
     for prefix, callback in (*report.BUTTONS, *problems.BUTTONS):
         add_buttons(app, prefix, callback)
+    add_command(app, "summary", supervisor.summary, private=False)
+    add_command(app, "missing", supervisor.missing, private=False)
+    add_command(app, "export", supervisor.export)
+    add_buttons(app, supervisor.PREFIX, supervisor.press)
 
     # Typed answers go to the person's conversation in progress (a draft), else to the fallback.
     drafts = DraftRouter({**report.FLOWS, **problems.FLOWS}, fallback.anything_else)

@@ -121,8 +121,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot import webhook
     from bot.app import build_application
+    from bot.jobs import schedule
 
     application = build_application(settings)
+    schedule(application)  # from the settings, every start: no job store to restore
     log.info("Chibo starting (database %s)", safe_url(settings.database_url))
     if args.webhook:
         asyncio.run(webhook.serve(application, settings))

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     summary_hour: int = Field(7, ge=0, le=23)
     escalation_delay_days: int = Field(3, ge=1, le=60)
     catch_up_hours: int = Field(24, ge=0, le=24 * 14)
+    job_lease_seconds: int = Field(60, ge=3, le=3600)
 
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

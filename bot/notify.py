@@ -8,6 +8,7 @@ Flood limits are paced and `RetryAfter` retried by the application's AIORateLimi
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Bot, Message
@@ -25,8 +26,17 @@ class Unreachable(Exception):
 
 async def send(bot: Bot, db: Database, chat_id: int, text: str, **kwargs: Any) -> Message:
     """Send `text`; raise Unreachable (after marking the person) when the chat refuses it."""
+    return await _refusal_checked(db, chat_id, bot.send_message(chat_id, text, **kwargs))
+
+
+async def send_photo(bot: Bot, db: Database, chat_id: int, photo: bytes, **kwargs: Any) -> Message:
+    """`send`, for a picture (a summary's chart)."""
+    return await _refusal_checked(db, chat_id, bot.send_photo(chat_id, photo, **kwargs))
+
+
+async def _refusal_checked(db: Database, chat_id: int, sending: Awaitable[Message]) -> Message:
     try:
-        return await bot.send_message(chat_id, text, **kwargs)
+        return await sending
     except BadRequest as exc:
         if "chat not found" not in exc.message.lower():
             raise

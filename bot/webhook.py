@@ -96,5 +96,7 @@ async def serve(application: ChiboApplication, settings: Settings) -> None:
         await stop.wait()
         server.stop()
         await application.stop()
+        if application.post_stop:  # as run_polling does (the jobs' lease is given up there)
+            await application.post_stop(application)
     if application.post_shutdown:
         await application.post_shutdown(application)

@@ -70,6 +70,12 @@ class Unit(SQLModel, table=True):
     """A node of the organisation tree: province, commune-level committee, cell, ..."""
 
     __tablename__ = "units"
+    # The cells of a subtree: kind = 'cell' and a range of paths compared byte by byte
+    # (storage/queries/figures.py); on PostgreSQL that is COLLATE "C", which the
+    # default-collation index on path cannot serve.
+    __table_args__ = (
+        sa.Index("ix_units_kind_path", "kind", "path", postgresql_ops={"path": 'COLLATE "C"'}),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True, index=True)
@@ -265,6 +271,11 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     error: str | None = Field(default=None, max_length=255)
     message_id: int | None = None
+    # What to send (text and buttons, or a picture), so that any process can send a row a crashed
+    # one recorded; cleared once the row is settled (meeting data does not linger here).
+    payload: dict[str, Any] | None = _json()
+    # A sender owns a pending row until this instant (a lease): see storage/queries/deliveries.py.
+    claimed_until: datetime | None = _when(nullable=True)
     created_at: datetime = _when(default=True)
     sent_at: datetime | None = _when(nullable=True)
 
@@ -283,3 +294,14 @@ class AuditEvent(SQLModel, table=True):
     before: dict[str, Any] | None = _json()
     after: dict[str, Any] | None = _json()
     created_at: datetime = _when(default=True, index=True)
+
+
+class Lease(SQLModel, table=True):
+    """A named lease held by one process until `expires_at` (the scheduled jobs' leader):
+    see storage/queries/leases.py."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(max_length=64, primary_key=True)
+    holder: str = Field(max_length=128)
+    expires_at: datetime = _when()

@@ -28,6 +28,8 @@ from bot.admin.units_csv import OPTIONAL_COLUMNS, UnitRow, UnitsFile, import_uni
 from bot.config import Settings
 from bot.rules.org import ADMIN, CELL, DEPUTY, SECRETARY, SUPERVISOR, VILLAGE_HEAD, is_active_in
 from bot.rules.periods import Period, deadline_end
+from bot.rules.problems import CATEGORIES
+from bot.rules.report import REPORT_FIELDS
 from storage.db import Database
 from storage.models import MeetingReport, Person, Problem, ProblemEvent, RoleAssignment
 from storage.queries.audit import record
@@ -38,17 +40,6 @@ PROVINCE_NAME = "Tỉnh ủy Quảng Ninh (demo)"
 # Far above real Telegram ids (about 2^40 today): never a real account.
 TELEGRAM_ID_BASE = 9_100_000_000_000_000
 
-CATEGORIES = (
-    "dat_dai",
-    "giai_phong_mat_bang",
-    "giao_thong_thuy_loi",
-    "moi_truong",
-    "an_ninh_trat_tu",
-    "nong_thon_moi",
-    "chinh_sach_xa_hoi",
-    "xay_dung_dang",
-    "khac",
-)
 PROBLEM_STATUSES = ("new", "acknowledged", "in_progress", "resolved", "rejected")
 REGULAR, THEMATIC = "regular", "thematic"
 
@@ -275,20 +266,8 @@ def _local(day: date, rng: random.Random, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(rng.randint(7, 21), rng.randint(0, 59)), tzinfo=tz)
 
 
-_ATTENDANCE = (
-    "members",
-    "exempt",
-    "present",
-    "absent_excused",
-    "absent_unexcused",
-    "upper_attendee_name",
-    "upper_attendee_position",
-    "content",
-    "conclusion",
-    "candidates",
-    "admissions",
-    "full_memberships",
-)
+# A meeting that was not held has none of the meeting's answers.
+_MEETING_FIELDS = tuple(f for f in REPORT_FIELDS if f not in ("held", "not_held_reason", "photos"))
 
 
 def plan_report(
@@ -326,13 +305,8 @@ def plan_report(
         "submitted_at": submitted,
     }
     if rng.random() < 0.03:
-        report |= {
-            "held": False,
-            "not_held_reason": rng.choice(NOT_HELD_REASONS),
-            "meeting_date": None,
-            "meeting_type": None,
-        }
-        return report | dict.fromkeys(_ATTENDANCE)
+        report |= {"held": False, "not_held_reason": rng.choice(NOT_HELD_REASONS)}
+        return report | dict.fromkeys(_MEETING_FIELDS)
     members = max(5, cell.members + rng.randint(-1, 1))
     exempt = rng.choices((0, 1, 2, 3), weights=(50, 25, 15, 10))[0]
     must = members - exempt

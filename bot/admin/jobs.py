@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from bot.admin import OK, UsageError, command, group
 from bot.config import Settings
-from bot.jobs import JOBS
+from bot.jobs import JOBS, next_runs
+from bot.rules.periods import Period
 
 
 def parse_at(text: str, tz: ZoneInfo) -> datetime:
@@ -36,14 +37,19 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="ISO-DATETIME",
         help="run as if it were this moment (local time unless a zone is given); default now",
     )
+    run.add_argument("--period", metavar="YYYY-MM", help="the month to act on (monthly jobs)")
 
 
-def cmd_list(_settings: Settings, _args: argparse.Namespace) -> int:
+def cmd_list(settings: Settings, _args: argparse.Namespace) -> int:
     if not JOBS:
         print("No jobs are registered yet.")
+    upcoming = {run.name: run for run in next_runs(settings, datetime.now(settings.tz))}
     for name, job in sorted(JOBS.items()):
         summary = (job.__doc__ or "").strip().splitlines()
         print(f"{name}  {summary[0] if summary else ''}".rstrip())
+        if name in upcoming:
+            run = upcoming[name]
+            print(f"    next run {run.at.strftime('%Y-%m-%d %H:%M %Z')}; {run.what}")
     return OK
 
 
@@ -55,6 +61,14 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         at = parse_at(args.at, settings.tz) if args.at else datetime.now(settings.tz)
     except ValueError as exc:
         raise UsageError(f"--at: {exc}") from None
-    asyncio.run(job(settings, at))
+    period = None
+    if args.period:
+        try:
+            period = Period.parse(args.period)
+        except ValueError:
+            raise UsageError(f"--period: {args.period!r} is not a month (YYYY-MM).") from None
+    result = asyncio.run(job(settings, at, period) if period else job(settings, at))
     print(f"Job {args.name} done (as of {at.isoformat(timespec='minutes')}).")
+    if result is not None:
+        print(result.line())
     return OK

@@ -1,1 +1,1 @@
-"""Texts and keyboards (and later charts, spreadsheets) built from plain data, per feature."""
+"""Texts, keyboards, charts and spreadsheets built from plain data, per feature."""

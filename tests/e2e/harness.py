@@ -68,7 +68,7 @@ from bot.config import Settings
 from storage.db import Database
 
 T = TypeVar("T")
-TIMEOUT = 5.0  # seconds a wait may take before the test fails
+TIMEOUT = 15.0  # seconds a wait may take before the test fails (generous: CI machines get busy)
 BotMessage = StoredMessage  # what waits return: .text, .html, .buttons, .keyboard, .file, ...
 
 

@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
         sa.Column("message_id", sa.Integer(), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=True),
+        sa.Column("claimed_until", storage.models.UtcDateTime(timezone=True), nullable=True),
         sa.Column("created_at", storage.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", storage.models.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
@@ -80,6 +82,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_units_kind"), ["kind"], unique=False)
         batch_op.create_index(batch_op.f("ix_units_parent_id"), ["parent_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_units_path"), ["path"], unique=False)
+        batch_op.create_index(
+            "ix_units_kind_path",
+            ["kind", "path"],
+            unique=False,
+            postgresql_ops={"path": 'COLLATE "C"'},
+        )
 
     op.create_table(
         "audit_events",
@@ -407,6 +415,7 @@ def downgrade() -> None:
 
     op.drop_table("audit_events")
     with op.batch_alter_table("units", schema=None) as batch_op:
+        batch_op.drop_index("ix_units_kind_path")
         batch_op.drop_index(batch_op.f("ix_units_path"))
         batch_op.drop_index(batch_op.f("ix_units_parent_id"))
         batch_op.drop_index(batch_op.f("ix_units_kind"))

@@ -1,0 +1,76 @@
+"""Reminders to the secretary and deputy of every cell that has not reported, at each step.
+
+Runs daily at REMINDER_HOUR (and once at start, to catch up): for each period with a step due
+(rules.figures.reminders_due), every expected cell without a report gets one message per
+reporter, keyed (chat, "reminder", "cell:period:step"). The sender checks again just before
+sending, so a report that arrives mid-way stops the rest.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.jobs.base import JobEnv, JobResult, expiry, record, send
+from bot.jobs.delivery import message
+from bot.render.summary import reminder_buttons, reminder_text
+from bot.rules.figures import reminder_step_at, reminders_due
+from bot.rules.periods import Period, deadline_day
+from storage.queries.audience import ReminderTarget, reminder_targets
+from storage.queries.deliveries import Outgoing
+
+KIND, NUDGE = "reminder", "nudge"
+CHUNK = 1000  # cells' reporters rendered and recorded per transaction
+
+
+async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobResult:
+    result = JobResult("reminders")
+    if period is None:
+        steps = reminders_due(at, env.cal)
+    else:  # asked for one period: its latest step that has come
+        passed = [o for o in env.cal.reminder_offsets if reminder_step_at(period, o, env.cal) <= at]
+        steps = [(period, max(passed))] if passed else []
+    if not steps:
+        result.note = "no reminder step is due"
+        await send(env, result)  # still: rows left pending by a crash
+        return result
+    for due_period, step in steps:
+        async with env.db.session() as session:
+            targets = await reminder_targets(session=session, period=due_period)
+        expires = expiry(env, reminder_step_at(due_period, step, env.cal), at)
+        for start in range(0, len(targets), CHUNK):
+            items = [
+                reminder(env, target, due_period, env.cal.local_date(at), KIND, str(step), expires)
+                for target in targets[start : start + CHUNK]
+            ]
+            await record(env, result, items)
+    await send(env, result)
+    return result
+
+
+def reminder(
+    env: JobEnv,
+    target: ReminderTarget,
+    period: Period,
+    today: date,
+    kind: str,
+    step: str,
+    expires: str | None = None,
+    nudged_by: str | None = None,
+) -> Outgoing:
+    """One reporter's reminder for one cell; `step` ends the key (a step, or a nudge's day)."""
+    language = target.language or env.settings.default_language
+    payload = message(
+        reminder_text(
+            language,
+            target.unit_name,
+            period,
+            deadline_day(period, env.cal.deadline_day),
+            today,
+            nudged_by,
+        ),
+        reminder_buttons(language),
+    )
+    payload["unless_report"] = [target.unit_id, str(period)]
+    if expires:
+        payload["expires_at"] = expires
+    return Outgoing(target.chat_id, kind, f"{target.unit_id}:{period}:{step}", payload)

@@ -1,0 +1,68 @@
+"""The monthly summary, the day after the deadline, to every supervising unit.
+
+Each unit with supervisors or a linked group gets its own subtree's figures (never another
+unit's), in its group chat(s) if linked, else in its supervisors' private chats: the text with a
+"show missing cells" button, then the chart. Keys: (chat, "summary" / "summary_chart",
+"unit:period"). A unit whose messages are all recorded already is not even computed again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from bot.jobs.base import JobEnv, JobResult, all_recorded, committees, record, send
+from bot.jobs.delivery import message, picture
+from bot.render.chart import render_chart
+from bot.render.summary import chart_caption, summary_buttons, summary_text
+from bot.rules.figures import last_months, summary_due
+from bot.rules.periods import Period, deadline_end
+from storage.models import Unit
+from storage.queries.deliveries import Outgoing
+from storage.queries.figures import MonthSummary, month_summary, trend
+
+KIND, CHART_KIND = "summary", "summary_chart"
+
+
+async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobResult:
+    result = JobResult("summary")
+    period = period or summary_due(at, env.cal)
+    if period is None:
+        result.note = "no monthly summary is due"
+        await send(env, result)  # still: rows left pending by a crash
+        return result
+    for unit, chats in await committees(env):
+        ref = f"{unit.id}:{period}"
+        if await all_recorded(env, chats, (KIND, CHART_KIND), ref):
+            continue
+        language = env.language(chats[0])  # the chart's words: one picture for the unit
+        summary, chart = await summary_and_chart(env, unit, period, at, language)
+        items = []
+        for chat in chats:
+            language = env.language(chat)
+            text = summary_text(language, summary, env.cal.tz)
+            buttons = summary_buttons(language, unit.id, period)
+            items.append(Outgoing(chat.chat_id, KIND, ref, message(text, buttons)))
+            caption = chart_caption(language, summary)
+            items.append(Outgoing(chat.chat_id, CHART_KIND, ref, picture(chart, caption)))
+        await record(env, result, items)
+    await send(env, result)
+    return result
+
+
+async def summary_and_chart(
+    env: JobEnv, unit: Unit, period: Period, at: datetime, language: str
+) -> tuple[MonthSummary, bytes]:
+    """The figures as of `at` and their chart (drawn in a worker thread)."""
+    months = last_months(period)
+    async with env.db.session() as session:
+        summary = await month_summary(
+            session=session, root=unit, period=period, now=at, cal=env.cal
+        )
+        months_trend = await trend(
+            session=session,
+            root=unit,
+            deadlines={m: deadline_end(m, env.cal.deadline_day, env.cal.tz) for m in months},
+        )
+    chart = await asyncio.to_thread(render_chart, language, summary, months_trend, env.cal.tz)
+    return summary, chart

@@ -1,0 +1,33 @@
+"""leases: one process at a time runs the scheduled jobs
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-25 23:50:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import storage.models
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "leases",
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("holder", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+        sa.Column("expires_at", storage.models.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("leases")

@@ -1,0 +1,157 @@
+"""Who receives scheduled messages: a committee's chats, the cells' reporters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.rules.org import CELL, REPORTING_ROLES, SUPERVISOR
+from bot.rules.periods import Period
+from storage.models import GroupLink, MeetingReport, Person, RoleAssignment, Unit
+from storage.queries.units import active_between
+
+
+@dataclass(frozen=True)
+class Chat:
+    """A chat to write to: a linked group (no language of its own) or a person's private chat."""
+
+    chat_id: int
+    language: str | None = None
+
+
+def _supervisors_of(unit_ids: Sequence[int]) -> Select:
+    return (
+        select(RoleAssignment.unit_id, Person.telegram_id, Person.language)
+        .join(Person, col(Person.id) == col(RoleAssignment.person_id))
+        .where(
+            col(RoleAssignment.unit_id).in_(unit_ids),
+            RoleAssignment.role == SUPERVISOR,
+            col(RoleAssignment.revoked_at).is_(None),
+            col(Person.active),
+        )
+        .order_by(col(RoleAssignment.id))
+    )
+
+
+async def committee_chats(
+    *, session: AsyncSession, unit_ids: Sequence[int]
+) -> dict[int, list[Chat]]:
+    """For each unit: its linked group chats if it has any, else its supervisors' private chats
+    (a unit with neither is left out). A unit's messages never go to another unit's group."""
+    groups: dict[int, list[Chat]] = {}
+    result = await session.exec(
+        select(GroupLink.unit_id, GroupLink.chat_id)
+        .where(col(GroupLink.unit_id).in_(unit_ids))
+        .order_by(col(GroupLink.id))
+    )
+    for unit_id, chat_id in result.all():
+        groups.setdefault(unit_id, []).append(Chat(chat_id))
+    supervisors: dict[int, list[Chat]] = {}
+    for unit_id, telegram_id, language in (await session.exec(_supervisors_of(unit_ids))).all():
+        supervisors.setdefault(unit_id, []).append(Chat(telegram_id, language))
+    return {
+        unit_id: groups.get(unit_id) or supervisors[unit_id]
+        for unit_id in unit_ids
+        if unit_id in groups or unit_id in supervisors
+    }
+
+
+async def supervising_units(*, session: AsyncSession) -> list[Unit]:
+    """Units with a current supervisor or a linked group (they get digests and summaries), in
+    tree order."""
+    supervised = select(RoleAssignment.unit_id).where(
+        RoleAssignment.role == SUPERVISOR, col(RoleAssignment.revoked_at).is_(None)
+    )
+    linked = select(GroupLink.unit_id)
+    result = await session.exec(
+        select(Unit)
+        .where(or_(col(Unit.id).in_(supervised), col(Unit.id).in_(linked)))
+        .order_by(col(Unit.path))
+    )
+    return list(result.all())
+
+
+async def escalation_chain(*, session: AsyncSession, unit: Unit) -> list[Unit]:
+    """`unit` and its ancestors that have supervisors or a linked group, nearest first: the
+    committees an overdue problem handled by `unit` climbs through."""
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    supervised = select(RoleAssignment.unit_id).where(
+        RoleAssignment.role == SUPERVISOR, col(RoleAssignment.revoked_at).is_(None)
+    )
+    result = await session.exec(
+        select(Unit).where(
+            col(Unit.id).in_(ids),
+            or_(col(Unit.id).in_(supervised), col(Unit.id).in_(select(GroupLink.unit_id))),
+        )
+    )
+    return sorted(result.all(), key=lambda u: len(u.path), reverse=True)
+
+
+@dataclass(frozen=True)
+class ReminderTarget:
+    unit_id: int
+    unit_name: str
+    chat_id: int
+    language: str | None
+
+
+def _reporters() -> Select:
+    return (
+        select(Unit.id, Unit.name, Person.telegram_id, Person.language)
+        .join(RoleAssignment, col(RoleAssignment.unit_id) == col(Unit.id))
+        .join(Person, col(Person.id) == col(RoleAssignment.person_id))
+        .where(
+            col(RoleAssignment.role).in_(REPORTING_ROLES),
+            col(RoleAssignment.revoked_at).is_(None),
+            col(Person.active),
+        )
+        .order_by(col(Unit.path), col(RoleAssignment.id))
+    )
+
+
+async def reminder_targets(
+    *, session: AsyncSession, period: Period, unit_ids: Sequence[int] | None = None
+) -> list[ReminderTarget]:
+    """The secretaries and deputies of the cells expected to report for `period` that have not
+    reported it (all such cells, or those of `unit_ids`), one row per person and cell."""
+    reported = (
+        select(MeetingReport.id)
+        .where(col(MeetingReport.unit_id) == col(Unit.id), MeetingReport.period == str(period))
+        .exists()
+    )
+    query = _reporters().where(
+        col(Unit.kind) == CELL,
+        active_between(period.first_day, period.last_day),
+        ~reported,
+    )
+    if unit_ids is not None:
+        query = query.where(col(Unit.id).in_(unit_ids))
+    return [ReminderTarget(*row) for row in (await session.exec(query)).all()]
+
+
+async def has_reported(*, session: AsyncSession, unit_id: int, period: Period) -> bool:
+    found = await session.exec(
+        select(MeetingReport.id).where(
+            MeetingReport.unit_id == unit_id, MeetingReport.period == str(period)
+        )
+    )
+    return found.first() is not None
+
+
+async def reported_among(
+    *, session: AsyncSession, pairs: Sequence[tuple[int, str]]
+) -> set[tuple[int, str]]:
+    """Which (unit id, "YYYY-MM") pairs have a report now."""
+    if not pairs:
+        return set()
+    result = await session.exec(
+        select(MeetingReport.unit_id, MeetingReport.period).where(
+            col(MeetingReport.unit_id).in_({unit for unit, _ in pairs}),
+            col(MeetingReport.period).in_({period for _, period in pairs}),
+        )
+    )
+    return set(result.all()) & set(pairs)

@@ -1,0 +1,205 @@
+"""The outbox: every scheduled message is a row under a unique key before it is sent.
+
+The key is (chat_id, kind, ref), e.g. (secretary's chat, "reminder", "93:2025-06:-3"). Recording
+a key that exists does nothing, so a job that runs twice, a restart or a second bot process
+records nothing new and sends nothing new.
+
+A row's life: pending → (claimed) → sent | failed | unreachable | cancelled | expired.
+
+Claims are leases. A sender claims one pending row at a time (a conditional UPDATE that only one
+process can win: the row must still be pending and unclaimed or its lease over), commits, sends,
+then settles the row. A sender that dies between its claim and its send leaves a pending row whose
+lease runs out; any sender then claims it again and sends it: no gap, only a delay of at most the
+lease. The one window left for a duplicate is a sender dying after Telegram accepted the message
+and before the row was settled (milliseconds, at most one message per dead sender), or a single
+send outlasting the lease, or a network time-out whose message did arrive: Telegram has no
+idempotency key, so these cannot be closed; everything else is exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Delivery, Person
+
+PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
+CANCELLED, EXPIRED = "cancelled", "expired"  # no longer wanted (report arrived) / too late
+SETTLED = (SENT, FAILED, UNREACHABLE, CANCELLED, EXPIRED)
+
+# Long enough for one send with the rate limiter's RetryAfter waits; a crashed sender's row waits
+# this long before another sender takes it over.
+LEASE = timedelta(minutes=5)
+_CHUNK = 500  # rows per INSERT: well under SQLite's and asyncpg's bind-parameter limits
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to record: its key and what to send (see bot/jobs/delivery.py for payloads)."""
+
+    chat_id: int
+    kind: str
+    ref: str
+    payload: dict[str, Any]
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(Delivery)
+
+
+async def record(*, session: AsyncSession, items: Iterable[Outgoing], now: datetime) -> list[int]:
+    """Record each message unless its key exists already; returns the ids of the new rows."""
+    items = list(items)
+    new: list[int] = []
+    for start in range(0, len(items), _CHUNK):
+        rows = [
+            {
+                "chat_id": item.chat_id,
+                "kind": item.kind,
+                "ref": item.ref,
+                "payload": item.payload,
+                "status": PENDING,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for item in items[start : start + _CHUNK]
+        ]
+        statement = (
+            _insert(session)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["chat_id", "kind", "ref"])
+            .returning(col(Delivery.id))
+        )
+        new.extend(row[0] for row in (await session.exec(statement)).all())
+    return new
+
+
+async def recorded_keys(
+    *, session: AsyncSession, keys: Sequence[tuple[int, str, str]]
+) -> set[tuple[int, str, str]]:
+    """Which of these (chat_id, kind, ref) keys are recorded already (to skip rendering them)."""
+    found: set[tuple[int, str, str]] = set()
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        result = await session.exec(
+            select(Delivery.chat_id, Delivery.kind, Delivery.ref).where(
+                tuple_(col(Delivery.chat_id), col(Delivery.kind), col(Delivery.ref)).in_(chunk)
+            )
+        )
+        found.update((row[0], row[1], row[2]) for row in result.all())
+    return found
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        col(Delivery.status) == PENDING,
+        or_(col(Delivery.claimed_until).is_(None), col(Delivery.claimed_until) <= now),
+    )
+
+
+async def claim_next(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    lease: timedelta = LEASE,
+    only: Sequence[int] | None = None,
+) -> Delivery | None:
+    """Take the oldest claimable row (of `only`, if given) for `lease`, or None. Commit the
+    claim before sending.
+
+    Safe between processes: the UPDATE repeats the claimable condition, so of two senders that
+    saw the same row only one changes it (on PostgreSQL the second waits for the first's commit,
+    then no longer matches; SQLite runs one writer at a time).
+    """
+    skip: list[int] = []
+    for _ in range(10):  # another sender may win a candidate; try the next one
+        query = select(Delivery.id).where(_claimable(now)).order_by(col(Delivery.id)).limit(1)
+        if skip:
+            query = query.where(col(Delivery.id).not_in(skip))
+        if only is not None:
+            query = query.where(col(Delivery.id).in_(only))
+        delivery_id = (await session.exec(query)).first()
+        if delivery_id is None:
+            return None
+        result = await session.exec(
+            update(Delivery)
+            .where(col(Delivery.id) == delivery_id, _claimable(now))
+            .values(claimed_until=now + lease, attempts=col(Delivery.attempts) + 1)
+        )
+        if result.rowcount == 1:
+            return await session.get(Delivery, delivery_id, populate_existing=True)
+        skip.append(delivery_id)
+    return None
+
+
+async def settle(
+    *,
+    session: AsyncSession,
+    delivery_id: int,
+    status: str,
+    now: datetime,
+    message_id: int | None = None,
+    error: str | None = None,
+) -> None:
+    """Close a row for good; its payload is dropped (meeting data does not linger in the outbox).
+    A private chat that receives a message is reachable again."""
+    values: dict[str, Any] = {
+        "status": status,
+        "claimed_until": None,
+        "payload": None,
+        "error": error[:255] if error else None,
+    }
+    if status == SENT:
+        values |= {"sent_at": now, "message_id": message_id}
+    delivery = await session.get(Delivery, delivery_id)
+    await session.exec(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.status) == PENDING)
+        .values(**values)
+    )
+    if status == SENT and delivery is not None and delivery.chat_id > 0:
+        await session.exec(
+            update(Person)
+            .where(col(Person.telegram_id) == delivery.chat_id, col(Person.reachable).is_(False))
+            .values(reachable=True)
+        )
+
+
+async def retry_later(
+    *, session: AsyncSession, delivery_id: int, until: datetime, error: str
+) -> None:
+    """Leave a row pending but untouchable until `until` (RetryAfter, a network failure)."""
+    await session.exec(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.status) == PENDING)
+        .values(claimed_until=until, error=error[:255])
+    )
+
+
+async def counts_by_status(
+    *, session: AsyncSession, kinds: Sequence[str] | None = None
+) -> dict[str, int]:
+    query = select(Delivery.status, func.count()).group_by(col(Delivery.status))
+    if kinds:
+        query = query.where(col(Delivery.kind).in_(kinds))
+    return {status: count for status, count in (await session.exec(query)).all()}
+
+
+async def deliveries(
+    *, session: AsyncSession, kind: str | None = None, ref_prefix: str | None = None
+) -> list[Delivery]:
+    """Rows by kind and ref prefix, oldest first (for tests and the command line)."""
+    query = select(Delivery).order_by(col(Delivery.id))
+    if kind:
+        query = query.where(Delivery.kind == kind)
+    if ref_prefix:
+        query = query.where(col(Delivery.ref).startswith(ref_prefix, autoescape=True))
+    return list((await session.exec(query)).all())

@@ -1,0 +1,506 @@
+"""A supervising unit's figures for a month, aggregated in SQL.
+
+Every figure is counted by the database and grouped by child unit: the child of `root` a cell
+lies under is a segment of the cell's materialised path ("1/7/93/": under root "1/" it is 7), so
+one scan of the subtree's cells, joined to that month's reports by the (unit, period) index, gives
+the whole breakdown, whatever the depth of the tree. Nothing here loads reports into Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, or_, text, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.rules.figures import (
+    QUALITY_DENOMINATOR,
+    QUALITY_NUMERATOR,
+    Calendar,
+    Counts,
+    month_bounds,
+    quarter_periods,
+    total,
+    worst_first,
+)
+from bot.rules.org import REPORTING_ROLES
+from bot.rules.periods import Period, deadline_day, deadline_end
+from bot.rules.problems import OPEN_STATUSES, RESOLVED
+from bot.rules.report import THEMATIC
+from storage.models import MeetingReport, Person, Problem, RoleAssignment, Unit
+from storage.queries.units import active_between
+
+CELL = "cell"
+
+
+class child_of(FunctionElement):
+    """The id of the child of a root (given by its path's length) that a path lies under, as an
+    integer; NULL for the root itself."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(child_of, "sqlite")
+def _child_of_sqlite(element: child_of, compiler: Any, **kw: Any) -> str:
+    path, prefix_length = (compiler.process(arg, **kw) for arg in element.clauses)
+    rest = f"substr({path}, {prefix_length} + 1)"
+    return f"CAST(NULLIF(substr({rest}, 1, instr({rest}, '/') - 1), '') AS INTEGER)"
+
+
+@compiles(child_of, "postgresql")
+def _child_of_postgresql(element: child_of, compiler: Any, **kw: Any) -> str:
+    path, prefix_length = (compiler.process(arg, **kw) for arg in element.clauses)
+    rest = f"substr({path}, {prefix_length} + 1)"
+    return f"CAST(NULLIF(split_part({rest}, '/', 1), '') AS INTEGER)"
+
+
+class bytewise_path(FunctionElement):  # an SQL expression, named like one
+    """units.path compared byte by byte, whatever the database's collation, so that a range of
+    paths is exactly a prefix (PostgreSQL: COLLATE "C", served by the index ix_units_kind_path;
+    SQLite compares bytes already). A B-tree range, because LIKE 'prefix%' uses no index on
+    either backend and scans every unit."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(bytewise_path)
+def _bytewise_path(element: bytewise_path, compiler: Any, **kw: Any) -> str:
+    return compiler.process(col(Unit.path), **kw)
+
+
+@compiles(bytewise_path, "postgresql")
+def _bytewise_path_postgresql(element: bytewise_path, compiler: Any, **kw: Any) -> str:
+    return compiler.process(col(Unit.path), **kw) + ' COLLATE "C"'
+
+
+def in_subtree(root: Unit) -> ColumnElement[bool]:
+    """Condition on Unit: `root` or below it. Paths end with "/", so the prefix "1/7/" is the
+    range ["1/7/", "1/70"): "0" is the character after "/"."""
+    upper = root.path[:-1] + chr(ord(root.path[-1]) + 1)
+    return and_(bytewise_path() >= root.path, bytewise_path() < upper)
+
+
+def _child(root: Unit) -> ColumnElement[int]:
+    return child_of(col(Unit.path), literal(len(root.path), Integer))
+
+
+def _expected(root: Unit, period: Period) -> list[ColumnElement[bool]]:
+    """Conditions on Unit: a cell of the subtree expected to report for the month."""
+    return [
+        in_subtree(root),
+        col(Unit.kind) == CELL,
+        active_between(period.first_day, period.last_day),
+    ]
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+@dataclass(frozen=True)
+class ChildFigures:
+    unit_id: int
+    code: str
+    name: str
+    counts: Counts
+
+
+# Up to this many cells, PostgreSQL looks each cell's reports up by the (unit, period) index
+# (a LATERAL join); for more, hashing the month's reports is faster. Left to itself, its planner
+# hashes all the country's reports even for one commune (4x slower for a province).
+LOOKUP_LIMIT = 10_000
+_REPORT_COLUMNS = (
+    "id",
+    "held",
+    "members",
+    "exempt",
+    "present",
+    "absent_unexcused",
+    "upper_attendee_name",
+    "first_submitted_at",
+)
+
+
+async def _without_jit(session: AsyncSession) -> None:
+    """PostgreSQL's JIT spends over a second compiling a country-wide count that runs in one
+    and a half: off for the rest of this transaction (queries here are short and many)."""
+    if session.bind.dialect.name == "postgresql":
+        await session.exec(text("SET LOCAL jit = off"))
+
+
+async def _by_lookup(session: AsyncSession, root: Unit) -> bool:
+    if session.bind.dialect.name != "postgresql":
+        return False  # SQLite looks reports up by the index anyway
+    cells = select(func.count()).where(in_subtree(root), col(Unit.kind) == CELL)
+    return (await session.exec(cells)).one() <= LOOKUP_LIMIT
+
+
+def _month_report(period: Period, lookup: bool) -> tuple[Any, ColumnElement[bool]]:
+    """The cell's report for the month (at most one), to LEFT JOIN to Unit, with its ON clause."""
+    if not lookup:
+        r = MeetingReport.__table__.alias("r")
+        return r, and_(r.c.unit_id == col(Unit.id), r.c.period == str(period))
+    report = (
+        select(*(getattr(MeetingReport, name) for name in _REPORT_COLUMNS))
+        .where(col(MeetingReport.unit_id) == col(Unit.id), MeetingReport.period == str(period))
+        .limit(1)
+        .lateral("r")
+    )
+    return report, true()
+
+
+def _thematic_in_quarter(period: Period, lookup: bool) -> tuple[Any, ColumnElement[int]]:
+    """(a LATERAL to LEFT JOIN to Unit, or None; the count of cells that held a thematic meeting
+    in the quarter up to `period`)."""
+    earlier = aliased(MeetingReport)
+    reports = select(earlier.unit_id).where(
+        earlier.unit_id == col(Unit.id),
+        earlier.period.in_([str(p) for p in quarter_periods(period)]),
+        earlier.held,
+        earlier.meeting_type == THEMATIC,
+    )
+    if not lookup:
+        return None, _flag(reports.correlate(Unit).exists())
+    report = reports.limit(1).correlate(Unit).lateral("thematic")
+    return report, func.count(report.c.unit_id)
+
+
+async def counts_by_child(
+    *, session: AsyncSession, root: Unit, period: Period, deadline: datetime
+) -> list[ChildFigures]:
+    """The report figures of `period` for each child unit of `root` that has expected cells.
+
+    `deadline` is the first late instant (rules.periods.deadline_end); a report is on time by
+    its first submission, so a report returned and sent again keeps its place.
+    """
+    await _without_jit(session)
+    lookup = await _by_lookup(session, root)
+    month, on = _month_report(period, lookup)
+    thematic, thematic_count = _thematic_in_quarter(period, lookup)
+    r = month.c
+    due = r.members - func.coalesce(r.exempt, 0)
+    rated = and_(r.held, r.present.is_not(None), r.members.is_not(None), due > 0)
+    above = and_(rated, QUALITY_DENOMINATOR * r.present > QUALITY_NUMERATOR * due)
+    child = _child(root).label("child")
+    query = (
+        select(
+            child,
+            func.count(),
+            func.count(r.id),
+            _flag(r.first_submitted_at < deadline),
+            _flag(r.held.is_(True)),
+            _flag(r.held.is_(False)),
+            _flag(rated),
+            func.coalesce(
+                func.sum(case((rated, cast(r.present, Float) / cast(due, Float)), else_=0.0)), 0.0
+            ),
+            _flag(above),
+            _flag(and_(above, func.coalesce(r.absent_unexcused, 0) == 0)),
+            _flag(and_(r.held, func.coalesce(r.absent_unexcused, 0) > 0)),
+            _flag(and_(r.held, func.coalesce(r.upper_attendee_name, "") != "")),
+            thematic_count,
+        )
+        .select_from(Unit)
+        .outerjoin(month, on)
+        .where(*_expected(root, period))
+        .group_by(child)
+    )
+    if thematic is not None:
+        query = query.outerjoin(thematic, true())
+    rows = (await session.exec(query)).all()
+    names = await unit_labels(session=session, ids=[row[0] for row in rows])
+    return [
+        ChildFigures(row[0], *names[row[0]], Counts(*row[1:])) for row in rows if row[0] in names
+    ]
+
+
+async def unit_labels(*, session: AsyncSession, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """Units' codes and names by id."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    result = await session.exec(select(Unit.id, Unit.code, Unit.name).where(col(Unit.id).in_(ids)))
+    return {unit_id: (code, name) for unit_id, code, name in result.all()}
+
+
+@dataclass(frozen=True)
+class ProblemCounts:
+    new: int = 0
+    open: int = 0
+    overdue: int = 0
+    resolved: int = 0
+
+    def __add__(self, other: ProblemCounts) -> ProblemCounts:
+        return ProblemCounts(
+            self.new + other.new,
+            self.open + other.open,
+            self.overdue + other.overdue,
+            self.resolved + other.resolved,
+        )
+
+
+@dataclass
+class ProblemFigures:
+    """Problems raised in the subtree: new and resolved in the month, open and overdue now."""
+
+    by_category: dict[str, ProblemCounts] = field(default_factory=dict)
+    by_child: dict[int | None, ProblemCounts] = field(default_factory=dict)  # None: the root
+
+    @property
+    def total(self) -> ProblemCounts:
+        result = ProblemCounts()
+        for counts in self.by_category.values():
+            result += counts
+        return result
+
+
+async def problem_figures(
+    *, session: AsyncSession, root: Unit, start: datetime, end: datetime, now: datetime
+) -> ProblemFigures:
+    """Counts by child unit and category; the month is [start, end), `now` decides "overdue"."""
+    p = Problem
+    is_open = col(p.status).in_(OPEN_STATUSES)
+    new = and_(col(p.created_at) >= start, col(p.created_at) < end)
+    resolved = and_(
+        col(p.status) == RESOLVED, col(p.resolved_at) >= start, col(p.resolved_at) < end
+    )
+    child = _child(root).label("child")
+    query = (
+        select(
+            child,
+            col(p.category),
+            _flag(new),
+            _flag(is_open),
+            _flag(and_(is_open, col(p.due_at) < now)),
+            _flag(resolved),
+        )
+        .select_from(p)
+        .join(Unit, col(Unit.id) == col(p.unit_id))
+        .where(in_subtree(root), or_(is_open, new, resolved))
+        .group_by(child, col(p.category))
+    )
+    figures = ProblemFigures()
+    for child_id, category, *counts in (await session.exec(query)).all():
+        counts = ProblemCounts(*counts)
+        figures.by_category[category] = figures.by_category.get(category, ProblemCounts()) + counts
+        figures.by_child[child_id] = figures.by_child.get(child_id, ProblemCounts()) + counts
+    return figures
+
+
+@dataclass(frozen=True)
+class MonthTrend:
+    period: Period
+    expected: int
+    received: int
+    on_time: int
+
+    @property
+    def counts(self) -> Counts:
+        return Counts(expected=self.expected, received=self.received, on_time=self.on_time)
+
+
+async def trend(
+    *, session: AsyncSession, root: Unit, deadlines: dict[Period, datetime]
+) -> list[MonthTrend]:
+    """Expected, received and on-time reports of the subtree for each month (the chart's line).
+
+    Two scans: the cells (expected per month, one conditional count each) and the months'
+    reports of those cells (counted only for cells expected that month).
+    """
+    await _without_jit(session)
+    periods = sorted(deadlines)
+    expected_row = (
+        await session.exec(
+            select(*(_flag(active_between(p.first_day, p.last_day)) for p in periods)).where(
+                in_subtree(root), col(Unit.kind) == CELL
+            )
+        )
+    ).one()
+    r = MeetingReport
+    expected_then = or_(
+        *(and_(col(r.period) == str(p), active_between(p.first_day, p.last_day)) for p in periods)
+    )
+    on_time = or_(
+        *(and_(col(r.period) == str(p), col(r.first_submitted_at) < deadlines[p]) for p in periods)
+    )
+    rows = (
+        await session.exec(
+            select(col(r.period), func.count(), _flag(on_time))
+            .join(Unit, col(Unit.id) == col(r.unit_id))
+            .where(
+                in_subtree(root),
+                col(Unit.kind) == CELL,
+                col(r.period).in_([str(p) for p in periods]),
+                expected_then,
+            )
+            .group_by(col(r.period))
+        )
+    ).all()
+    received = {period: (count, timely) for period, count, timely in rows}
+    return [
+        MonthTrend(p, expected, *received.get(str(p), (0, 0)))
+        for p, expected in zip(periods, expected_row, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class MissingCell:
+    unit_id: int
+    code: str
+    name: str
+
+
+async def missing_cells(
+    *, session: AsyncSession, root: Unit, period: Period, limit: int | None = None, offset: int = 0
+) -> tuple[list[MissingCell], int]:
+    """Expected cells of the subtree without a report for the month (by code, a page of `limit`
+    from `offset`), and how many there are in all."""
+    month, on = _month_report(period, await _by_lookup(session, root))
+    missing = (
+        select(Unit.id, Unit.code, Unit.name)
+        .select_from(Unit)
+        .outerjoin(month, on)
+        .where(*_expected(root, period), month.c.id.is_(None))
+    )
+    count = (await session.exec(select(func.count()).select_from(missing.subquery()))).one()
+    query = missing.order_by(col(Unit.code))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    cells = [MissingCell(*row) for row in (await session.exec(query)).all()]
+    return cells, count
+
+
+@dataclass(frozen=True)
+class UnreachablePerson:
+    full_name: str
+    role: str
+    unit_name: str
+
+
+async def unreachable_people(
+    *, session: AsyncSession, root: Unit, roles: Sequence[str]
+) -> list[UnreachablePerson]:
+    """People of the subtree holding `roles` whom the bot cannot reach (blocked it): to call."""
+    result = await session.exec(
+        select(Person.full_name, RoleAssignment.role, Unit.name)
+        .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
+        .join(Unit, col(Unit.id) == col(RoleAssignment.unit_id))
+        .where(
+            in_subtree(root),
+            col(RoleAssignment.role).in_(roles),
+            col(RoleAssignment.revoked_at).is_(None),
+            col(Person.active),
+            col(Person.reachable).is_(False),
+        )
+        .order_by(col(Unit.code), col(Person.full_name))
+    )
+    return [UnreachablePerson(*row) for row in result.all()]
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One expected cell and its report for the month (None when missing), for the export."""
+
+    child_name: str
+    unit_code: str
+    unit_name: str
+    report: MeetingReport | None
+
+
+async def report_rows(
+    *, session: AsyncSession, root: Unit, period: Period, batch: int = 1000
+) -> AsyncIterator[ReportRow]:
+    """Every expected cell with its report, by child unit then code, streamed in batches."""
+    child = Unit.__table__.alias("child")
+    query = (
+        select(child.c.name, Unit.code, Unit.name, MeetingReport)
+        .select_from(Unit)
+        .join(child, child.c.id == _child(root))
+        .outerjoin(
+            MeetingReport,
+            and_(
+                col(MeetingReport.unit_id) == col(Unit.id),
+                MeetingReport.period == str(period),
+            ),
+        )
+        .where(*_expected(root, period))
+        .order_by(child.c.name, col(Unit.code))
+        .execution_options(yield_per=batch)
+    )
+    result = await session.stream(query)
+    async for child_name, code, name, report in result:
+        yield ReportRow(child_name, code, name, report)
+
+
+async def problem_rows(
+    *, session: AsyncSession, root: Unit, start: datetime, end: datetime, batch: int = 1000
+) -> AsyncIterator[tuple[Problem, str, str]]:
+    """Problems of the subtree open now or new or resolved in [start, end), oldest first, with
+    their cell's and their handling unit's names."""
+    handler = Unit.__table__.alias("handler")
+    p = Problem
+    query = (
+        select(p, Unit.name, handler.c.name)
+        .join(Unit, col(Unit.id) == col(p.unit_id))
+        .join(handler, handler.c.id == col(p.handling_unit_id))
+        .where(
+            in_subtree(root),
+            or_(
+                col(p.status).in_(OPEN_STATUSES),
+                and_(col(p.created_at) >= start, col(p.created_at) < end),
+                and_(col(p.resolved_at) >= start, col(p.resolved_at) < end),
+            ),
+        )
+        .order_by(col(p.created_at), col(p.id))
+        .execution_options(yield_per=batch)
+    )
+    result = await session.stream(query)
+    async for problem, unit_name, handler_name in result:
+        yield problem, unit_name, handler_name
+
+
+@dataclass
+class MonthSummary:
+    """Everything a summary, its chart and its spreadsheet show, for one unit and month."""
+
+    unit: Unit
+    period: Period
+    as_of: datetime
+    deadline: date
+    children: list[ChildFigures]  # worst first
+    problems: ProblemFigures
+    unreachable: list[UnreachablePerson]
+
+    @property
+    def total(self) -> Counts:
+        return total(child.counts for child in self.children)
+
+
+async def month_summary(
+    *, session: AsyncSession, root: Unit, period: Period, now: datetime, cal: Calendar
+) -> MonthSummary:
+    children = await counts_by_child(
+        session=session,
+        root=root,
+        period=period,
+        deadline=deadline_end(period, cal.deadline_day, cal.tz),
+    )
+    start, end = month_bounds(period, cal)
+    return MonthSummary(
+        unit=root,
+        period=period,
+        as_of=now,
+        deadline=deadline_day(period, cal.deadline_day),
+        children=sorted(children, key=lambda child: worst_first(child.counts, child.name)),
+        problems=await problem_figures(session=session, root=root, start=start, end=end, now=now),
+        unreachable=await unreachable_people(session=session, root=root, roles=REPORTING_ROLES),
+    )
