@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 from fakes.telegram_server import FakeTelegramServer, StoredMessage
 from sqlmodel import func, select
 
-from bench.common import BACKENDS, PG_ADMIN_URL, database, machine, percentile
+from bench.common import BACKENDS, PG_ADMIN_URL, database, load, machine, percentile
 
 TOKEN = "123456:BENCH-token"
 # 25 November 2026: only November is open, so /report goes straight to its first step.
@@ -484,10 +484,12 @@ def main() -> None:
     print(f"Conversation benchmark, {args.secretaries} secretaries per phase; {machine()}")
     results = []
     for backend in args.db or BACKENDS:
-        results.append(
-            bench(backend, args.secretaries, args.think, args.pg_admin_url, args.profile)
-        )
-        show(results[-1])
+        before = load()
+        result = bench(backend, args.secretaries, args.think, args.pg_admin_url, args.profile)
+        result["load_average"] = {"before": before, "after": load()}
+        results.append(result)
+        show(result)
+        print(f"  load average (1, 5, 15 min) before {before}, after {load()}")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
 
