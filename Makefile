@@ -22,16 +22,17 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# Every benchmark under bench/ (minutes; needs PostgreSQL at 127.0.0.1:5432). Never run in CI.
-# BENCH_ARGS: extra arguments for each, e.g. make bench BENCH_ARGS="--db sqlite"
+# Every benchmark under bench/ (minutes each; needs PostgreSQL at 127.0.0.1:5432), each with its
+# defaults; `python -m bench.NAME --help` tells a benchmark's options. Never run in CI.
+BENCHMARKS := $(filter-out __init__ common,$(basename $(notdir $(wildcard bench/*.py))))
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
-	$(BIN)/python -m bench.conversation $(BENCH_ARGS)
-	$(BIN)/python -m bench.startup $(BENCH_ARGS)
+	@set -e; for name in $(BENCHMARKS); do \
+		echo "== bench.$$name"; $(BIN)/python -m bench.$$name; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache chibo.egg-info

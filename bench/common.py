@@ -47,6 +47,11 @@ def percentile(values: Sequence[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
+def load() -> str:
+    """The load averages (1, 5, 15 min): other work on the machine skews the figures."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def machine() -> str:
     """One line about where the figures were measured."""
     model = "unknown CPU"

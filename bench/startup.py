@@ -25,7 +25,7 @@ from typing import Any
 
 from fakes.telegram_server import FakeTelegramServer
 
-from bench.common import BACKENDS, PG_ADMIN_URL, database, machine
+from bench.common import BACKENDS, PG_ADMIN_URL, database, load, machine
 
 TOKEN = "123456:BENCH-token"
 CHIBO = str(Path(sys.executable).with_name("chibo"))
@@ -151,8 +151,12 @@ def main() -> None:
     print(f"Start-up benchmark, {args.runs} runs; {machine()}")
     results = []
     for backend in args.db or BACKENDS:
-        results.append(bench(backend, args.runs, args.idle, args.pg_admin_url))
-        show(results[-1])
+        before = load()
+        result = bench(backend, args.runs, args.idle, args.pg_admin_url)
+        result["load_average"] = {"before": before, "after": load()}
+        results.append(result)
+        show(result)
+        print(f"  load average (1, 5, 15 min) before {before}, after {load()}")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
 

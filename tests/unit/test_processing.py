@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update, User
 
@@ -14,7 +15,7 @@ AN, BINH = 1001, 1002
 def text_update(update_id: int, user_id: int, text: str) -> Update:
     user = User(user_id, "Người dùng", is_bot=False)
     chat = Chat(user_id, Chat.PRIVATE)
-    message = Message(update_id, date=None, chat=chat, from_user=user, text=text)  # type: ignore[arg-type]
+    message = Message(update_id, date=datetime.now(UTC), chat=chat, from_user=user, text=text)
     return Update(update_id, message=message)
 
 
@@ -50,7 +51,7 @@ async def test_many_updates_of_one_chat_keep_their_order():
     seen: list[int] = []
 
     async def handle(number: int) -> None:
-        await asyncio.sleep(0)  # give the others a chance to overtake
+        await asyncio.sleep(0)  # yield to the loop: the others could overtake here
         seen.append(number)
 
     updates = [text_update(n, AN if n % 2 else BINH, str(n)) for n in range(40)]
