@@ -22,8 +22,12 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # WAL is stored in the file: switch once. Switching needs an exclusive lock that does not
+        # wait for the busy timeout, so a connection opened while another writes would fail.
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0].lower() != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     return engine

@@ -137,7 +137,25 @@ class MeetingReport(SQLModel, table=True):
     """The current monthly report of one cell for one period; earlier versions are revisions."""
 
     __tablename__ = "meeting_reports"
-    __table_args__ = (sa.UniqueConstraint("unit_id", "period", name="uq_report_unit_period"),)
+    __table_args__ = (
+        sa.UniqueConstraint("unit_id", "period", name="uq_report_unit_period"),
+        # What the summary counts, and nothing else: its month's figures, the quarter's thematic
+        # meetings and the chart's 12-month trend read this index, never the reports' long rows
+        # (storage/queries/figures.py): a country's summary reads 2 million of them.
+        sa.Index(
+            "ix_meeting_reports_figures",
+            "unit_id",
+            "period",
+            "first_submitted_at",
+            "held",
+            "meeting_type",
+            "members",
+            "exempt",
+            "present",
+            "absent_unexcused",
+            "upper_attendee_name",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="units.id", index=True)

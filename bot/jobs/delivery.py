@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
@@ -60,6 +61,14 @@ def keyboard(buttons: Sequence[Sequence[Sequence[str]]]) -> InlineKeyboardMarkup
     )
 
 
+async def _unwanted(session: AsyncSession, payload: Payload) -> bool:
+    """The message waits for a report that has arrived meanwhile."""
+    if "unless_report" not in payload:
+        return False
+    unit_id, period = payload["unless_report"]
+    return bool(await reported_among(session=session, pairs=[(unit_id, period)]))
+
+
 class Sender:
     """Drains the outbox; `clock` gives the real time (leases), whatever instant a job acts as."""
 
@@ -77,17 +86,18 @@ class Sender:
         """Send every claimable row (or only the rows `only`); returns how each one ended."""
         tally: Counter[str] = Counter()
         while True:  # a settled or put-off row is no longer claimable: this ends
-            async with self.db.session() as session:
+            async with self.db.session() as session:  # one transaction per message before it
                 row = await outbox.claim_next(
                     session=session, now=self.clock(), lease=self.lease, only=only
                 )
+                unwanted = row is not None and await _unwanted(session, row.payload or {})
             if row is None:
                 return tally
-            tally[await self._deliver(row)] += 1
+            tally[await self._deliver(row, unwanted)] += 1
 
-    async def _deliver(self, row: Delivery) -> str:
+    async def _deliver(self, row: Delivery, unwanted: bool) -> str:
         payload = row.payload or {}
-        if await self._unwanted(row, payload):
+        if unwanted:
             return await self._settle(row, outbox.CANCELLED)
         if "expires_at" in payload and self.clock() >= datetime.fromisoformat(
             payload["expires_at"]
@@ -112,13 +122,6 @@ class Sender:
             log.warning("Delivery %s failed: %s", row.id, exc)
             return await self._settle(row, outbox.FAILED, error=str(exc))
         return await self._settle(row, outbox.SENT, message_id=sent.message_id)
-
-    async def _unwanted(self, row: Delivery, payload: Payload) -> bool:
-        if "unless_report" not in payload:
-            return False
-        unit_id, period = payload["unless_report"]
-        async with self.db.session() as session:
-            return bool(await reported_among(session=session, pairs=[(unit_id, period)]))
 
     async def _send(self, chat_id: int, payload: Payload) -> Message:
         if "photo" in payload:

@@ -159,16 +159,16 @@ async def settle(
     }
     if status == SENT:
         values |= {"sent_at": now, "message_id": message_id}
-    delivery = await session.get(Delivery, delivery_id)
     await session.exec(
         update(Delivery)
         .where(col(Delivery.id) == delivery_id, col(Delivery.status) == PENDING)
         .values(**values)
     )
-    if status == SENT and delivery is not None and delivery.chat_id > 0:
+    if status == SENT:  # one statement: this runs once per message of a fan-out
+        chat = select(Delivery.chat_id).where(col(Delivery.id) == delivery_id).scalar_subquery()
         await session.exec(
             update(Person)
-            .where(col(Person.telegram_id) == delivery.chat_id, col(Person.reachable).is_(False))
+            .where(col(Person.telegram_id) == chat, col(Person.reachable).is_(False))
             .values(reachable=True)
         )
 

@@ -118,8 +118,9 @@ class ChildFigures:
 # (a LATERAL join); for more, hashing the month's reports is faster. Left to itself, its planner
 # hashes all the country's reports even for one commune (4x slower for a province).
 LOOKUP_LIMIT = 10_000
+# The report's columns the figures read: all in ix_meeting_reports_figures (an index-only scan).
 _REPORT_COLUMNS = (
-    "id",
+    "unit_id",
     "held",
     "members",
     "exempt",
@@ -164,7 +165,10 @@ def _thematic_in_quarter(period: Period, lookup: bool) -> tuple[Any, ColumnEleme
     earlier = aliased(MeetingReport)
     reports = select(earlier.unit_id).where(
         earlier.unit_id == col(Unit.id),
-        earlier.period.in_([str(p) for p in quarter_periods(period)]),
+        # The quarter's months as a range: one month written as `period = ?` makes SQLite take
+        # the unique (unit, period) index and read each report's row, not the figures index.
+        col(earlier.period) >= str(quarter_periods(period)[0]),
+        col(earlier.period) <= str(period),
         earlier.held,
         earlier.meeting_type == THEMATIC,
     )
@@ -195,7 +199,7 @@ async def counts_by_child(
         select(
             child,
             func.count(),
-            func.count(r.id),
+            func.count(r.unit_id),
             _flag(r.first_submitted_at < deadline),
             _flag(r.held.is_(True)),
             _flag(r.held.is_(False)),
@@ -314,7 +318,9 @@ async def trend(
     """Expected, received and on-time reports of the subtree for each month (the chart's line).
 
     Two scans: the cells (expected per month, one conditional count each) and the months'
-    reports of those cells (counted only for cells expected that month).
+    reports of those cells (counted only for cells expected that month). The reports are one
+    range of periods per cell (an index seek, not one per month) and each report's month looks
+    its deadline and bounds up in a CASE; months in the range but not asked for are dropped.
     """
     await _without_jit(session)
     periods = sorted(deadlines)
@@ -326,20 +332,31 @@ async def trend(
         )
     ).one()
     r = MeetingReport
-    expected_then = or_(
-        *(and_(col(r.period) == str(p), active_between(p.first_day, p.last_day)) for p in periods)
-    )
-    on_time = or_(
-        *(and_(col(r.period) == str(p), col(r.first_submitted_at) < deadlines[p]) for p in periods)
+
+    def of_month(values: dict[Period, Any]) -> ColumnElement[Any]:
+        return case({str(p): value for p, value in values.items()}, value=col(r.period))
+
+    expected_then = and_(
+        or_(
+            col(Unit.valid_from).is_(None),
+            col(Unit.valid_from) <= of_month({p: p.first_day for p in periods}),
+        ),
+        or_(
+            col(Unit.valid_to).is_(None),
+            col(Unit.valid_to) >= of_month({p: p.last_day for p in periods}),
+        ),
     )
     rows = (
         await session.exec(
-            select(col(r.period), func.count(), _flag(on_time))
+            select(
+                col(r.period), func.count(), _flag(col(r.first_submitted_at) < of_month(deadlines))
+            )
             .join(Unit, col(Unit.id) == col(r.unit_id))
             .where(
                 in_subtree(root),
                 col(Unit.kind) == CELL,
-                col(r.period).in_([str(p) for p in periods]),
+                col(r.period) >= str(periods[0]),
+                col(r.period) <= str(periods[-1]),
                 expected_then,
             )
             .group_by(col(r.period))
@@ -369,7 +386,7 @@ async def missing_cells(
         select(Unit.id, Unit.code, Unit.name)
         .select_from(Unit)
         .outerjoin(month, on)
-        .where(*_expected(root, period), month.c.id.is_(None))
+        .where(*_expected(root, period), month.c.unit_id.is_(None))
     )
     count = (await session.exec(select(func.count()).select_from(missing.subquery()))).one()
     query = missing.order_by(col(Unit.code))

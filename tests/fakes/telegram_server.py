@@ -11,7 +11,8 @@ It plays Telegram on both sides:
   files, edits and deletions (``bot_messages``, ``events_since``); the methods and Telegram's
   refusals, in Telegram's words, are in telegram_methods.py;
 - trouble on demand: ``block`` a chat (403), ``inject_retry_after`` (429 flood control),
-  ``inject_error`` (anything else).
+  ``inject_error`` (anything else), ``limit_rate`` (429 for a message beyond Telegram's 30
+  a second, over a sliding second: proof that the bot paces itself).
 
 Thread model: all state sits behind one ``threading.RLock``; ``changed``, a Condition on it, is
 notified after every change, so tests wait with ``wait_until`` instead of sleeping.
@@ -20,6 +21,7 @@ notified after every change, so tests wait with ``wait_until`` instead of sleepi
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import socket
@@ -85,6 +87,10 @@ STRING_PARAMS = frozenset(
         "custom_title",
     }
 )
+# What Telegram's broadcast limit counts: messages sent into chats.
+SENDING_METHODS = frozenset(
+    {"sendmessage", "sendphoto", "senddocument", "sendmediagroup", "sendlocation", "copymessage"}
+)
 MEDIA_KINDS = ("location", "photo", "document", "audio", "video", "voice", "sticker", "contact")
 
 
@@ -113,6 +119,8 @@ class FakeTelegramServer:
         self._poll_waiters: set[asyncio.Future] = set()
         self._in_flight = 0  # bot requests being answered, getUpdates excluded
         self._failures: dict[str, list[ApiError]] = {}
+        self._rate_limit = 0  # messages a sliding second may hold; 0: no limit
+        self._recent_sends: collections.deque[float] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -342,6 +350,14 @@ class FakeTelegramServer:
         with self.lock:
             self._failures.setdefault(method.lower(), []).extend([error] * times)
 
+    def limit_rate(self, per_second: int = 30) -> None:
+        """Flood control as Telegram's broadcast limit: a message sent when `per_second` were
+        accepted within the last second is refused with 429 (retry after 1 s). Refusals are
+        calls with error_code 429 (not `injected`: a bot that paces itself never meets one)."""
+        with self.lock:
+            self._rate_limit = per_second
+            self._recent_sends.clear()
+
     def inject_error(self, method: str, code: int, description: str, times: int = 1) -> None:
         """The next `times` calls of `method` fail so (e.g. 502, "Bad Gateway")."""
         error = ApiError(code, description, injected=True)
@@ -461,10 +477,20 @@ class FakeTelegramServer:
         failures = self._failures.get(name.lower())
         if failures:
             raise failures.pop(0)
+        if self._rate_limit and name.lower() in SENDING_METHODS:
+            self._pace()
         implementation = METHODS.get(name.lower())
         if implementation is None:
             raise bad_request(f"method {name} is not implemented by the fake server")
         return implementation(self, self.token, params)
+
+    def _pace(self) -> None:
+        now, recent = time.monotonic(), self._recent_sends
+        while recent and recent[0] <= now - 1:
+            recent.popleft()
+        if len(recent) >= self._rate_limit:
+            raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        recent.append(now)
 
     async def _get_updates(self, params: dict[str, Any]) -> web.Response:
         offset = int(params.get("offset") or 0)

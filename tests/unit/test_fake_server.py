@@ -162,6 +162,18 @@ async def test_flood_control_is_injected_for_the_next_calls(
     await bot.send_message(chat_id, "Nhắc")
 
 
+async def test_more_than_30_messages_in_a_second_meet_flood_control(
+    bot: Bot, server: FakeTelegramServer, chat_id: int
+):
+    server.limit_rate(30)
+    for n in range(30):  # a burst: all within one second
+        await bot.send_message(chat_id, f"tin {n}")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(chat_id, "một tin quá nhiều")
+    refused = [call for call in server.api_errors() if call.error_code == 429]
+    assert len(refused) == 1 and not refused[0].injected
+
+
 async def test_unexpected_refusals_are_kept_until_taken(
     bot: Bot, server: FakeTelegramServer, chat_id: int
 ):
