@@ -23,7 +23,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # Every benchmark under bench/ (minutes each; needs PostgreSQL at 127.0.0.1:5432), each with its
-# defaults; `python -m bench.NAME --help` tells a benchmark's options. Never run in CI.
+# defaults; `python -m bench.NAME --help` tells a benchmark's options (bench/ is on the path
+# too, for the benchmarks that import each other as scripts). Never run in CI.
 BENCHMARKS := $(filter-out __init__ common,$(basename $(notdir $(wildcard bench/*.py))))
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP)
@@ -32,7 +33,7 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	@set -e; for name in $(BENCHMARKS); do \
-		echo "== bench.$$name"; $(BIN)/python -m bench.$$name; done
+		echo "== bench.$$name"; PYTHONPATH=.:bench $(BIN)/python -m bench.$$name; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache chibo.egg-info

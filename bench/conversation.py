@@ -112,8 +112,6 @@ def serve(kind: str, base_url: str, file_url: str, database_url: str) -> None:
 def _chibo_application(
     base_url: str, file_url: str, database_url: str, *, flood_limit: bool
 ) -> Any:
-    from functools import partial
-
     from telegram.ext import AIORateLimiter
 
     from bot import app
@@ -128,7 +126,11 @@ def _chibo_application(
         telegram_api_file_url=file_url,
     )
     if not flood_limit:  # this process only: what the application could do without the limit
-        app.AIORateLimiter = partial(AIORateLimiter, overall_max_rate=0)  # type: ignore[misc]
+
+        def unlimited(**kwargs: Any) -> AIORateLimiter:
+            return AIORateLimiter(**{**kwargs, "overall_max_rate": 0})
+
+        app.AIORateLimiter = unlimited  # type: ignore[misc,assignment]
     application = app.build_application(settings)
     application.bot_data[CLOCK] = lambda: NOW
     return application
