@@ -42,11 +42,6 @@ from storage.db import Database
 # fallback is the last handler of the features' group.
 IDENTITY, GATE, FEATURES = -100, -90, 0
 
-# Telegram takes about 30 messages a second into different chats. PTB's default bucket lets 30
-# go at once and then 30 a second, so a fan-out's first second holds up to 60 and meets 429s
-# (docs/BENCHMARKS.md, "Reminder fan-out"); one message every 1/30 s never holds more than 30.
-MESSAGES_PER_SECOND = 30
-
 Callback = Callable[[Update, ChiboContext], Awaitable[None]]
 
 
@@ -56,11 +51,9 @@ def build_application(settings: Settings, db: Database | None = None) -> ChiboAp
         .token(settings.token())
         .context_types(ContextTypes(context=ChiboContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=1, overall_time_period=1 / MESSAGES_PER_SECOND, max_retries=3
-            )
-        )
+        # PTB's bucket (30 a second overall, 20 a minute per group) for every call, retrying a
+        # RetryAfter; notifications are also paced one per 1/30 s (bot.notify), replies are not.
+        .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor())  # chats at once, each one in order
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

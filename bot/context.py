@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -11,17 +13,22 @@ from bot import i18n
 from bot.config import Settings
 from bot.menu import commands_for
 from storage.db import Database
-from storage.models import Person, RoleAssignment, Unit
-from storage.queries.people import active_roles, person_by_telegram_id
+from storage.models import Draft, Person, RoleAssignment, Unit
+from storage.queries.drafts import drafts_of
+from storage.queries.people import speaker
+from storage.queries.units import unit_by_id
 
 
 @dataclass
 class Identity:
-    """The speaker of one update: a registered, active person with their roles, or a stranger."""
+    """The speaker of one update: a registered, active person with their roles, or a stranger;
+    and their conversations in progress as the update found them (read in the same transaction,
+    so that a step of a conversation costs one transaction to read and one to write)."""
 
     person: Person | None = None
     roles: list[tuple[RoleAssignment, Unit]] = field(default_factory=list)
     telegram_language: str | None = None
+    drafts: list[Draft] = field(default_factory=list)  # the most recently touched first
 
     @property
     def is_member(self) -> bool:
@@ -30,6 +37,16 @@ class Identity:
     @property
     def role_names(self) -> set[str]:
         return {assignment.role for assignment, _ in self.roles}
+
+    def unit(self, unit_id: int | None) -> Unit | None:
+        """One of the units the speaker holds a role in, without a query."""
+        return next((unit for _, unit in self.roles if unit.id == unit_id), None)
+
+    def draft(self, kinds: Iterable[str]) -> Draft | None:
+        """The most recently touched of the speaker's drafts of these kinds. It was read in an
+        earlier transaction: `session.add` it to a session before changing or deleting it."""
+        kinds = set(kinds)
+        return next((draft for draft in self.drafts if draft.kind in kinds), None)
 
 
 class ChiboContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -59,6 +76,19 @@ class ChiboContext(CallbackContext[ExtBot, dict, dict, dict]):
         person = self.identity.person
         return {"actor": f"telegram:{person.telegram_id}", "actor_id": person.id} if person else {}
 
+    def draft(self, session: AsyncSession, kind: str) -> Draft | None:
+        """The speaker's draft of `kind` as this update found it, taken into `session`."""
+        draft = self.identity.draft([kind])
+        if draft is not None:
+            session.add(draft)
+        return draft
+
+    async def unit(self, session: AsyncSession, unit_id: int | None) -> Unit | None:
+        """A unit: one of the speaker's own without a query (a step of a report), else read."""
+        if unit_id is None:
+            return None
+        return self.identity.unit(unit_id) or await unit_by_id(session=session, unit_id=unit_id)
+
     @property
     def my_commands(self) -> list[str]:
         """The registered commands the speaker's roles allow, in menu order."""
@@ -69,7 +99,7 @@ ChiboApplication = Application[ExtBot, ChiboContext, dict, dict, dict, object]
 
 
 async def load_identity(update: Update, context: ChiboContext) -> None:
-    """Runs first for every update: finds who is speaking (one query), for every later handler."""
+    """Runs first for every update: finds who is speaking, for every later handler."""
     user = update.effective_user
     if user is None or user.is_bot:
         context.identity = Identity()
@@ -80,10 +110,10 @@ async def load_identity(update: Update, context: ChiboContext) -> None:
 async def identify(db: Database, telegram_id: int, telegram_language: str | None) -> Identity:
     """Who this Telegram account is; a person who writes again is reachable again."""
     async with db.session() as session:
-        person = await person_by_telegram_id(session=session, telegram_id=telegram_id)
-        roles = []
-        if person is not None and person.active:
-            roles = await active_roles(session=session, person_id=person.id)
-            if not person.reachable:
-                person.reachable = True
-    return Identity(person=person, roles=roles, telegram_language=telegram_language)
+        person, roles = await speaker(session=session, telegram_id=telegram_id)
+        if person is None or not person.active:
+            return Identity(person=person, telegram_language=telegram_language)
+        if not person.reachable:
+            person.reachable = True
+        drafts = await drafts_of(session=session, person_id=person.id)
+    return Identity(person, roles, telegram_language, drafts)

@@ -21,7 +21,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 from bot.clock import now
 from bot.context import ChiboContext
 from storage.models import Draft
-from storage.queries.drafts import delete_draft, draft_by_token, latest_draft
+from storage.queries.drafts import delete_draft, draft_by_token
 
 CANCEL_PREFIX = "dx:"
 
@@ -58,17 +58,14 @@ class DraftRouter:
 
     async def _latest(self, context: ChiboContext) -> tuple[Draft | None, bool]:
         """The person's live latest draft, and whether a stale one was just dropped."""
-        person = context.identity.person
-        if person is None:
-            return None, False
+        draft = context.identity.draft(self.flows)
+        if draft is None or not is_stale(
+            draft.updated_at, now(context), context.settings.draft_expiry_days
+        ):
+            return draft, False
         async with context.db.session() as session:
-            draft = await latest_draft(session=session, person_id=person.id, kinds=self.flows)
-            if draft and is_stale(
-                draft.updated_at, now(context), context.settings.draft_expiry_days
-            ):
-                await delete_draft(session=session, draft=draft)
-                return None, True
-        return draft, False
+            await delete_draft(session=session, draft=draft)
+        return None, True
 
     async def typed(self, update: Update, context: ChiboContext) -> None:
         draft, dropped = await self._latest(context)

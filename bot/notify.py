@@ -2,12 +2,20 @@
 
 Replies inside a conversation use PTB directly; a notification can meet a person who blocked the
 bot, so it is marked unreachable (listed in summaries for a phone call) instead of failing loudly.
-Flood limits are paced and `RetryAfter` retried by the application's AIORateLimiter.
+
+Pacing. Telegram takes about 30 messages a second into different chats. Notifications go out
+one per 1/30 s (`PACE`), never in a burst: a reminder fan-out of a whole province holds at most
+30 in any second. Replies to a person who is waiting are not held to that pace; the
+application's AIORateLimiter (PTB's bucket of 30 a second) caps everything, and retries a
+`RetryAfter`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections import deque
 from collections.abc import Awaitable
 from typing import Any
 
@@ -20,17 +28,52 @@ from storage.queries.people import set_reachable
 log = logging.getLogger(__name__)
 
 
+MESSAGES_PER_SECOND = 30
+
+
+class Pace:
+    """At most `count` messages in any `period` seconds, spread evenly: one every period/count.
+
+    Telegram counts when messages reach it, a few milliseconds after we send them, and a timer
+    that wakes late makes the next gap short; so besides the even spacing, the message after
+    `count` others waits until the first of them is `period` plus `margin` old. Concurrent
+    senders (the scheduled drain, a supervisor's nudge) share one budget without a lock:
+    nothing is awaited between the check and taking the slot."""
+
+    def __init__(self, count: int, period: float = 1.0, margin: float = 0.02) -> None:
+        self.interval, self.window = period / count, period + margin
+        self._went: deque[float] = deque(maxlen=count)
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        while (delay := self._due() - time.monotonic()) > 0:
+            await asyncio.sleep(delay)
+        now = time.monotonic()
+        # Due times stay evenly spaced while a late wake-up is made up (at most half a gap).
+        self._next = max(self._next + self.interval, now + self.interval / 2)
+        self._went.append(now)
+
+    def _due(self) -> float:
+        full = len(self._went) == self._went.maxlen
+        return max(self._next, self._went[0] + self.window if full else 0.0)
+
+
+PACE = Pace(MESSAGES_PER_SECOND)  # Telegram's budget is the bot's: one per process
+
+
 class Unreachable(Exception):
     """The chat cannot receive messages from the bot (blocked, deleted, never started)."""
 
 
 async def send(bot: Bot, db: Database, chat_id: int, text: str, **kwargs: Any) -> Message:
     """Send `text`; raise Unreachable (after marking the person) when the chat refuses it."""
+    await PACE.wait()
     return await _refusal_checked(db, chat_id, bot.send_message(chat_id, text, **kwargs))
 
 
 async def send_photo(bot: Bot, db: Database, chat_id: int, photo: bytes, **kwargs: Any) -> Message:
     """`send`, for a picture (a summary's chart)."""
+    await PACE.wait()
     return await _refusal_checked(db, chat_id, bot.send_photo(chat_id, photo, **kwargs))
 
 

@@ -35,7 +35,7 @@ def _is_stale(draft: Draft, context: ChiboContext) -> bool:
 
 async def own_draft(session: AsyncSession, context: ChiboContext, kind: str) -> Draft | None:
     """The speaker's draft of `kind`, unless it was left too long (then it is dropped)."""
-    draft = await get_draft(session=session, person_id=context.identity.person.id, kind=kind)
+    draft = context.draft(session, kind)
     if draft is not None and _is_stale(draft, context):
         await delete_draft(session=session, draft=draft)
         return None

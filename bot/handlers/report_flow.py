@@ -49,7 +49,6 @@ from storage.queries.reports import (
     snapshot,
     submit_report,
 )
-from storage.queries.units import unit_by_id
 
 KIND = "report"
 CONTROL = "ctl"
@@ -86,10 +85,9 @@ async def _begin(context: ChiboContext, correct_id: int | None) -> list[Say]:
     cells = reporting_cells(context)
     if not cells:
         return [Say(context.t("report.not_reporter"))]
-    person = context.identity.person
     replies = []
     async with context.db.session() as session:
-        draft = await get_draft(session=session, person_id=person.id, kind=KIND)
+        draft = context.draft(session, KIND)
         if draft is not None and _stale(context, draft):
             await delete_draft(session=session, draft=draft)
             replies.append(Say(context.t("draft.expired", days=context.settings.draft_expiry_days)))
@@ -147,7 +145,7 @@ def _overdue(context: ChiboContext, period: Period) -> bool:
 
 async def _open_report(session: AsyncSession, context: ChiboContext, report_id: int) -> list[Say]:
     report = await report_by_id(session=session, report_id=report_id)
-    unit = await unit_by_id(session=session, unit_id=report.unit_id) if report else None
+    unit = await context.unit(session, report.unit_id) if report else None
     if unit is None or not can(context.identity.roles, Action.REPORT_SUBMIT, unit):
         return [Say(context.t("report.not_reporter"))]
     return await _open(session, context, unit, Period.parse(report.period))
@@ -249,7 +247,7 @@ async def on_button(update: Update, context: ChiboContext) -> None:
     if parsed is not None and person is not None:
         token, step, value = parsed
         async with context.db.session() as session:
-            draft = await get_draft(session=session, person_id=person.id, kind=KIND)
+            draft = context.draft(session, KIND)
             if draft is not None and _stale(context, draft):
                 await delete_draft(session=session, draft=draft)
             elif draft is not None and draft.token == token and step in (CONTROL, draft.step):
@@ -274,7 +272,7 @@ async def _choice(
     if step == st.PERIOD:
         if value not in draft.data["_periods"]:
             return None
-        cell = await unit_by_id(session=session, unit_id=draft.unit_id)
+        cell = await context.unit(session, draft.unit_id)
         return await _open(session, context, cell, Period.parse(value))
     if step == st.REVIEW:
         return await _review_action(session, context, draft, value)
@@ -313,7 +311,7 @@ async def typed_answer(update: Update, context: ChiboContext) -> None:
     """A text, photo or file while the person's latest draft is a report (see bot.drafts)."""
     answer = _answer_of(update.effective_message)
     async with context.db.session() as session:
-        draft = await get_draft(session=session, person_id=context.identity.person.id, kind=KIND)
+        draft = context.draft(session, KIND)
         if draft is None:
             return
         if draft.step in (st.CELL, st.PERIOD, st.REVIEW):
@@ -335,7 +333,7 @@ async def _answer(
     session: AsyncSession, context: ChiboContext, draft: Draft, answer: st.Answer
 ) -> list[Say]:
     """Validate the answer at the draft's step; stay there with the reason, or move on."""
-    unit = await unit_by_id(session=session, unit_id=draft.unit_id)
+    unit = await context.unit(session, draft.unit_id)
     period = Period.parse(draft.period)
     try:
         outcome = st.apply_answer(
@@ -385,7 +383,7 @@ def _question(
 async def _current_question(
     session: AsyncSession, context: ChiboContext, draft: Draft
 ) -> tuple[str, Any]:
-    unit = await unit_by_id(session=session, unit_id=draft.unit_id)
+    unit = await context.unit(session, draft.unit_id)
     return _question(context, draft, unit)
 
 
@@ -394,7 +392,7 @@ async def _current_question(
 
 async def _send(session: AsyncSession, context: ChiboContext, draft: Draft) -> list[Say]:
     """Store the report (a new one, or a new version), then confirm with its reference."""
-    unit = await unit_by_id(session=session, unit_id=draft.unit_id)
+    unit = await context.unit(session, draft.unit_id)
     if not can(context.identity.roles, Action.REPORT_SUBMIT, unit):
         await delete_draft(session=session, draft=draft)
         return [Say(context.t("report.not_reporter"))]

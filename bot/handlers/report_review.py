@@ -21,7 +21,7 @@ from bot.render import report as render
 from bot.rules.periods import Period, open_periods
 from bot.rules.report import STATUS_RETURNED, TEXT_LIMITS, AnswerError, history_status, parse_text
 from storage.models import Draft, MeetingReport, Unit
-from storage.queries.drafts import delete_draft, get_draft, start_draft
+from storage.queries.drafts import delete_draft, start_draft
 from storage.queries.reports import (
     ReportConflict,
     report_by_id,
@@ -164,7 +164,7 @@ async def typed_comment(update: Update, context: ChiboContext) -> None:
     """The comment of a return: the report is returned, then its cell is told."""
     text = update.effective_message.text
     async with context.db.session() as session:
-        draft = await get_draft(session=session, person_id=context.identity.person.id, kind=KIND)
+        draft = context.draft(session, KIND)
         if draft is None:
             return
         try:

@@ -4,8 +4,9 @@ Jobs record first (storage/queries/deliveries.py), then call `Sender.drain`; a r
 drains too, so rows left by a crash or put off by Telegram (RetryAfter, network failures) go
 out later. Sending goes through bot/notify.py: a person who blocked the bot is marked
 unreachable (and listed in the summaries for a phone call), the row is settled "unreachable" and
-never retried. Pacing under Telegram's limits and RetryAfter are the bot's AIORateLimiter's work;
-a RetryAfter that outlasts its retries puts the row off for the time Telegram asked.
+never retried. Pacing under Telegram's limits is bot.notify's work (one message per 1/30 s) and
+RetryAfter the bot's AIORateLimiter's; a RetryAfter that outlasts its retries puts the row off
+for the time Telegram asked.
 
 Payload of a row (JSON):
     {"text": str, "buttons": [[[label, callback_data], ...], ...]}   a message, or

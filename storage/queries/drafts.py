@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -33,16 +32,14 @@ async def draft_by_token(*, session: AsyncSession, person_id: int, token: str) -
     return result.first()
 
 
-async def latest_draft(
-    *, session: AsyncSession, person_id: int, kinds: Iterable[str]
-) -> Draft | None:
-    """The person's most recently touched draft among `kinds` (where a typed answer goes)."""
+async def drafts_of(*, session: AsyncSession, person_id: int) -> list[Draft]:
+    """The person's drafts (one per kind), the most recently touched first."""
     result = await session.exec(
         select(Draft)
-        .where(Draft.person_id == person_id, col(Draft.kind).in_(list(kinds)))
+        .where(Draft.person_id == person_id)
         .order_by(col(Draft.updated_at).desc(), col(Draft.id).desc())
     )
-    return result.first()
+    return list(result.all())
 
 
 async def start_draft(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import and_
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +29,27 @@ async def active_roles(
         .order_by(col(RoleAssignment.id))
     )
     return list(result.all())
+
+
+async def speaker(
+    *, session: AsyncSession, telegram_id: int
+) -> tuple[Person | None, list[tuple[RoleAssignment, Unit]]]:
+    """The person of a Telegram account with their current roles and units, in one statement
+    (it runs for every update)."""
+    current = and_(
+        col(RoleAssignment.person_id) == Person.id, col(RoleAssignment.revoked_at).is_(None)
+    )
+    result = await session.exec(
+        select(Person, RoleAssignment, Unit)
+        .outerjoin(RoleAssignment, current)
+        .outerjoin(Unit, col(Unit.id) == RoleAssignment.unit_id)
+        .where(Person.telegram_id == telegram_id)
+        .order_by(col(RoleAssignment.id))
+    )
+    rows = result.all()
+    if not rows:
+        return None, []
+    return rows[0][0], [(assignment, unit) for _, assignment, unit in rows if assignment]
 
 
 async def set_reachable(*, session: AsyncSession, telegram_id: int, reachable: bool) -> None:

@@ -119,7 +119,7 @@ def test_database_failure_gives_the_polite_error_and_nothing_else(
     async def unreachable(**_kwargs):
         raise OperationalError("SELECT 1", {}, Exception("database is unreachable"))
 
-    monkeypatch.setattr("bot.context.person_by_telegram_id", unreachable)
+    monkeypatch.setattr("bot.context.speaker", unreachable)
     an = tg.user(1001, "Nguyễn Văn An")
 
     an.send("/start")
