@@ -10,13 +10,15 @@ waits for the bot's reply to each (ours: the next step's text; the echo: the ech
 press's answerCallbackQuery). Phases, each with its own secretaries:
 
 - saturation: every secretary acts as soon as her previous step is answered. Gives the updates
-  per second; the figure is ours ÷ echo.
+  per second.
 - paced: every secretary thinks about ``--think`` seconds (0.5 to 1.5 times it, seeded) before
   each step, an offered load of about N ÷ think updates per second. Gives the time per step,
   from the user's update being queued at the server to the bot's reply for that step (both
   instants taken in the fake server, so the driver's own threads do not count).
 - saturation of our bot without PTB's flood limit (AIORateLimiter's 30 messages per second
-  overall, which caps ours and not the echo): what the application itself can do.
+  overall, which caps ours and not the echo): what the application itself can do. The figure,
+  ours ÷ echo, compares like with like: this phase against the echo's saturation. Ours with the
+  flood limit ÷ echo is shown too; it measures Telegram's limit more than the application.
 
 Under saturation the time per step is only Little's law (N ÷ throughput): it measures
 throughput again, not how long a person waits; so the p95 target is judged on the paced phase.
@@ -365,6 +367,7 @@ def sampled(pid: int | None, output: Path | None) -> Iterator[None]:
         "--output",
         str(output),
     ]
+    output.parent.mkdir(parents=True, exist_ok=True)
     recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     time.sleep(1)  # py-spy attaches
     try:
@@ -437,15 +440,22 @@ def bench(
         # (a few seconds) and varies, so it runs three times and the median counts.
         echo_plan = {"saturation": both["saturation"], **ECHO_REPEATS, "paced": both["paced"]}
         echo = run_bot("echo", url, count, echo_plan)
-        ours = run_bot("chibo", url, count, both, profile and profile / f"{backend}.txt")
-        unlimited = run_bot("chibo-unlimited", url, count, {"saturation": (UNLIMITED_IDS, 0.0)})
+        ours = run_bot("chibo", url, count, both)
+        unlimited = run_bot(
+            "chibo-unlimited",
+            url,
+            count,
+            {"saturation": (UNLIMITED_IDS, 0.0)},
+            profile and profile / f"{backend}.txt",
+        )
         reports = stored_reports(url)
     if reports != len(FIRST_IDS) * count:
         raise SystemExit(f"{reports} reports stored, expected {len(FIRST_IDS) * count}")
     echo_rate = statistics.median(
         echo[name].updates_per_second for name in ("saturation", *ECHO_REPEATS)
     )
-    ratio = ours["saturation"].updates_per_second / echo_rate
+    # Like for like: the echo has no flood limit, so the figure compares ours without it too.
+    ratio = unlimited["saturation"].updates_per_second / echo_rate
     return {
         "backend": backend,
         "ours": {name: asdict(phase) for name, phase in ours.items()},
@@ -453,9 +463,7 @@ def bench(
         "echo": {name: asdict(phase) for name, phase in echo.items()},
         "echo_median_updates_per_second": echo_rate,
         "ratio": round(ratio, 2),
-        "ratio_without_flood_limit": round(
-            unlimited["saturation"].updates_per_second / echo_rate, 2
-        ),
+        "ratio_with_flood_limit": round(ours["saturation"].updates_per_second / echo_rate, 2),
         "ratio_met": ratio >= 0.5,
         "p95_met": ours["paced"].p95_ms < 50,
     }
@@ -466,10 +474,10 @@ LABELS = {"ours": "ours", "ours without the flood limit": "ours, no limit", "ech
 
 def show(result: dict[str, Any]) -> None:
     print(
-        f"\n{result['backend']}: ours ÷ echo = {result['ratio']} (target ≥ 0.5: "
-        f"{'met' if result['ratio_met'] else 'MISSED'}; echo's median "
-        f"{result['echo_median_updates_per_second']} updates/s; without the flood limit "
-        f"{result['ratio_without_flood_limit']}); paced p95 < 50 ms: "
+        f"\n{result['backend']}: ours ÷ echo, neither with a flood limit = {result['ratio']} "
+        f"(target ≥ 0.5: {'met' if result['ratio_met'] else 'MISSED'}; echo's median "
+        f"{result['echo_median_updates_per_second']} updates/s; ours with Telegram's flood "
+        f"limit {result['ratio_with_flood_limit']}); paced p95 < 50 ms: "
         f"{'met' if result['p95_met'] else 'MISSED'}"
     )
     print(
@@ -495,7 +503,7 @@ def main() -> None:
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
-        "--profile", type=Path, help="folder for py-spy's samples of our bot (saturation phase)"
+        "--profile", type=Path, help="folder for py-spy's samples of our bot (no-limit phase)"
     )
     args = parser.parse_args()
     print(f"Conversation benchmark, {args.secretaries} secretaries per phase; {machine()}")

@@ -17,7 +17,7 @@ one commune:
   12-month `trend`, in one transaction; best and median of several runs, and the Python memory
   it took at its peak (tracemalloc, a separate run);
 - drawing the chart (render_chart; the bot does it in a worker thread);
-- the /export workbook (bot/render/xlsx.py) written as the handler writes it (into memory):
+- the /export workbook (bot/render/xlsx.py) written as the handler writes it (a temporary file):
   time, Python peak memory (tracemalloc, a separate run) and the file's size.
 Prints a Markdown table and writes the figures as JSON (--json).
 """
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
 import os
 import random
@@ -385,7 +384,6 @@ async def measure(url: str, backend: str, size: str, runs: int, export_too: bool
 
         async def export() -> int:
             nonlocal rows_written
-            buffer = io.BytesIO()
             start, end = month_bounds(LATEST, cal)
             async with db.session() as session:
                 figures = await month_summary(
@@ -400,16 +398,17 @@ async def measure(url: str, backend: str, size: str, runs: int, export_too: bool
                         rows_written += 1
                         yield row
 
-                await write_export(
-                    buffer,
-                    language="vi",
-                    tz=cal.tz,
-                    deadline_day=cal.deadline_day,
-                    summary=figures,
-                    reports=counted(),
-                    problems=problem_rows(session=session, root=root, start=start, end=end),
-                )
-            return len(buffer.getvalue())
+                with tempfile.TemporaryFile() as workbook:  # as the /export handler writes it
+                    await write_export(
+                        workbook,
+                        language="vi",
+                        tz=cal.tz,
+                        deadline_day=cal.deadline_day,
+                        summary=figures,
+                        reports=counted(),
+                        problems=problem_rows(session=session, root=root, start=start, end=end),
+                    )
+                    return workbook.tell()
 
         slow = size == "country"
         summary_timing = await _timed(summary, 3 if slow else runs)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import io
 import re
+import tempfile
 from collections.abc import AsyncIterator
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
@@ -82,15 +82,15 @@ async def export(update: Update, context: ChiboContext) -> None:
     env = env_of(context.application)
     for root in await _roots(update, context) if period else []:
         now = utcnow()
-        async with _uploading(update, context):
-            buffer = io.BytesIO()
-            async with context.db.session() as session:
+        # On disk, not in memory: a country's workbook is megabytes; the upload streams it.
+        with tempfile.TemporaryFile() as workbook:
+            async with _uploading(update, context), context.db.session() as session:
                 figures = await month_summary(
                     session=session, root=root, period=period, now=now, cal=env.cal
                 )
                 start, end = month_bounds(period, env.cal)
                 await write_export(
-                    buffer,
+                    workbook,
                     language=context.lang,
                     tz=env.cal.tz,
                     deadline_day=env.cal.deadline_day,
@@ -98,15 +98,15 @@ async def export(update: Update, context: ChiboContext) -> None:
                     reports=report_rows(session=session, root=root, period=period),
                     problems=problem_rows(session=session, root=root, start=start, end=end),
                 )
-        await update.effective_message.reply_document(
-            InputFile(buffer.getvalue(), filename=_filename(root, period)),
-            caption=context.t(
-                "export.caption",
-                period=period.label,
-                unit=html.escape(root.name),
-                moment=moment(now, env.cal.tz),
-            ),
-        )
+            await update.effective_message.reply_document(
+                InputFile(workbook, filename=_filename(root, period), read_file_handle=False),
+                caption=context.t(
+                    "export.caption",
+                    period=period.label,
+                    unit=html.escape(root.name),
+                    moment=moment(now, env.cal.tz),
+                ),
+            )
 
 
 # --- buttons ----------------------------------------------------------------------------------
