@@ -4,11 +4,18 @@ PTB's own webhook server has no room for a health endpoint, so this one serves t
 POST /telegram (Telegram's updates; the secret token header is required) and GET /health (for the
 load balancer: 200 when the database answers, 503 when it does not). Behind a reverse proxy,
 terminate TLS there and forward /telegram and /health to WEBHOOK_LISTEN:WEBHOOK_PORT.
+
+An update is answered once it has been handled, not on receipt: Telegram sends a chat's next
+update only after the previous one was answered, so one person's quick answers stay in order
+even when several processes share the load. A slow update (a country's export) is answered
+after `ANSWER_WITHIN` seconds and goes on: Telegram would otherwise take the delivery as
+failed and send the update again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -26,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024
+ANSWER_WITHIN = 10.0  # seconds
 
 
 class TelegramUpdates(tornado.web.RequestHandler):
@@ -43,7 +51,12 @@ class TelegramUpdates(tornado.web.RequestHandler):
         except (ValueError, TypeError, KeyError):
             self.set_status(400)
             return
-        await self.bot_app.update_queue.put(update)
+        app = self.bot_app
+        handled = app.create_task(
+            app.update_processor.process_update(update, app.process_update(update)), update
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(handled), ANSWER_WITHIN)
         self.set_status(200)
 
     def log_exception(self, *args: object) -> None:  # never log request bodies or headers

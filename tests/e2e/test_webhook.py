@@ -1,4 +1,5 @@
-"""`chibo run --webhook`: the secret token is required, /health answers, updates are handled."""
+"""`chibo run --webhook`: the secret token is required, /health answers, updates are handled
+before they are answered."""
 
 from __future__ import annotations
 
@@ -83,6 +84,10 @@ def test_webhook_requires_the_secret_and_answers_health(
         an.assert_no_reply()
         assert post(f"{base}/telegram", {"nonsense": True}, secret=SECRET) == 400
         assert post(f"{base}/telegram", update, secret=SECRET) == 200
+        # Answered once handled (so Telegram sends this chat's next update only then).
+        assert [call.params["text"] for call in fake_tg.calls_of("sendMessage")] == [
+            i18n.t("vi", "start.stranger")
+        ]
         assert an.wait_reply(timeout=10).text == i18n.t("vi", "start.stranger")
     finally:
         finished = chibo.stop()
