@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,6 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+WAL_ATTEMPTS, WAL_RETRY_SECONDS = 100, 0.02  # up to two seconds for another connection's switch
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -23,14 +26,28 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # WAL is stored in the file: switch once. Switching needs an exclusive lock that does not
-        # wait for the busy timeout, so a connection opened while another writes would fail.
-        cursor.execute("PRAGMA journal_mode")
-        if cursor.fetchone()[0].lower() != "wal":
-            cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.close()
 
     return engine
+
+
+def _use_wal(cursor: Any) -> None:
+    """WAL is stored in the file, so a file is switched once. Switching needs an exclusive lock
+    that does not wait for the busy timeout: when other connections open a new file at the same
+    moment (a second process, a command), the loser is told "database is locked"; it waits a
+    little and looks again, by then the winner has switched it."""
+    for attempt in range(WAL_ATTEMPTS):
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0].lower() == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # the driver's OperationalError, as the adapter raises it
+            if "locked" not in str(exc).lower() or attempt == WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(WAL_RETRY_SECONDS)  # only while a new file is being opened at once
 
 
 def safe_url(url: str) -> str:

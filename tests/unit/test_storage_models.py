@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -285,3 +286,28 @@ async def test_referenced_row_cannot_be_deleted(db: Database) -> None:
     with pytest.raises(IntegrityError):
         async with db.session() as session:
             await session.exec(sa.delete(Unit).where(Unit.id == unit.id))
+
+
+async def test_many_connections_opening_a_new_sqlite_file_at_once_all_write(
+    test_databases,
+) -> None:
+    """A new file is switched to WAL by whichever connection comes first; the others, told
+    "database is locked" meanwhile, wait and carry on (several processes starting together)."""
+    for _ in range(3):
+        url = test_databases.new("sqlite")  # a copy of the template: not yet in WAL mode
+        engines = [Database(url) for _ in range(8)]
+        try:
+
+            async def write(database: Database, number: int) -> None:
+                async with database.session() as session:
+                    session.add(Unit(code=f"U{number}", name=f"Đơn vị {number}", kind="cell"))
+
+            await asyncio.gather(*(write(engine, n) for n, engine in enumerate(engines)))
+            async with engines[0].session() as session:
+                mode = (await session.exec(sa.text("PRAGMA journal_mode"))).one()[0]
+                units = (await session.exec(select(Unit))).all()
+        finally:
+            for engine in engines:
+                await engine.dispose()
+            test_databases.drop(url)
+        assert mode == "wal" and len(units) == 8
