@@ -48,23 +48,13 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # bot, storage; tests/pg.py fin
 from bot.config import load_settings  # noqa: E402
 from bot.rules.figures import Calendar, last_months, month_bounds, summary_at  # noqa: E402
 from bot.rules.periods import Period, deadline_end  # noqa: E402
+from bot.rules.problems import CATEGORIES  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.queries.units import tree_paths  # noqa: E402
 
 LATEST = Period(2026, 10)  # the month summed up; the data ends with it
 SEED = 7
-CATEGORIES = (
-    "dat_dai",
-    "giai_phong_mat_bang",
-    "giao_thong_thuy_loi",
-    "moi_truong",
-    "an_ninh_trat_tu",
-    "nong_thon_moi",
-    "chinh_sach_xa_hoi",
-    "xay_dung_dang",
-    "khac",
-)
 
 
 @dataclass(frozen=True)
