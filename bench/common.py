@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
 import statistics
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pg import PgServer  # tests/pg.py (see bench/__init__.py)
 
@@ -66,3 +69,31 @@ def machine() -> str:
         f"{date.today().isoformat()}, {len(os.sched_getaffinity(0))} CPUs ({model}), "
         f"{total_kib / 1024**2:.1f} GiB RAM, Python {platform.python_version()}"
     )
+
+
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """--db (repeatable), --pg-admin-url and --json, as every per-database benchmark takes."""
+    parser.add_argument(
+        "--db", action="append", choices=BACKENDS, help="repeat for both (default: both)"
+    )
+    parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+
+
+def run_backends(
+    args: argparse.Namespace,
+    measure: Callable[[str], dict[str, Any]],
+    show: Callable[[dict[str, Any]], None],
+) -> None:
+    """Measure and show each database of `args.db` in turn, with the load average around it;
+    then write every result to `args.json` if asked."""
+    results = []
+    for backend in args.db or BACKENDS:
+        before = load()
+        result = measure(backend)
+        result["load_average"] = {"before": before, "after": load()}
+        results.append(result)
+        show(result)
+        print(f"  load average (1, 5, 15 min) before {before}, after {load()}")
+    if args.json:
+        args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))

@@ -29,7 +29,6 @@ stored and Telegram must have refused nothing.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import multiprocessing
 import os
@@ -54,7 +53,7 @@ from zoneinfo import ZoneInfo
 from fakes.telegram_server import FakeTelegramServer, StoredMessage
 from sqlmodel import func, select
 
-from bench.common import BACKENDS, PG_ADMIN_URL, database, load, machine, percentile
+from bench.common import add_backend_options, database, machine, percentile, run_backends
 
 TOKEN = "123456:BENCH-token"
 # 25 November 2026: only November is open, so /report goes straight to its first step.
@@ -496,27 +495,20 @@ def show(result: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--secretaries", type=int, default=50)
-    parser.add_argument(
-        "--db", action="append", choices=BACKENDS, help="repeat for both (default: both)"
-    )
     parser.add_argument("--think", type=float, default=2.0, help="paced phase: mean seconds")
-    parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    add_backend_options(parser)
     parser.add_argument(
         "--profile", type=Path, help="folder for py-spy's samples of our bot (no-limit phase)"
     )
     args = parser.parse_args()
     print(f"Conversation benchmark, {args.secretaries} secretaries per phase; {machine()}")
-    results = []
-    for backend in args.db or BACKENDS:
-        before = load()
-        result = bench(backend, args.secretaries, args.think, args.pg_admin_url, args.profile)
-        result["load_average"] = {"before": before, "after": load()}
-        results.append(result)
-        show(result)
-        print(f"  load average (1, 5, 15 min) before {before}, after {load()}")
-    if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
+    run_backends(
+        args,
+        lambda backend: bench(
+            backend, args.secretaries, args.think, args.pg_admin_url, args.profile
+        ),
+        show,
+    )
 
 
 if __name__ == "__main__":

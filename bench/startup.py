@@ -12,7 +12,6 @@ idled, long-polling, for `--idle` seconds. Targets: under 3 s and under 150 MB.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import statistics
@@ -25,7 +24,7 @@ from typing import Any
 
 from fakes.telegram_server import FakeTelegramServer
 
-from bench.common import BACKENDS, PG_ADMIN_URL, database, load, machine
+from bench.common import add_backend_options, database, machine, run_backends
 
 TOKEN = "123456:BENCH-token"
 CHIBO = str(Path(sys.executable).with_name("chibo"))
@@ -141,24 +140,13 @@ def show(result: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument(
-        "--db", action="append", choices=BACKENDS, help="repeat for both (default: both)"
-    )
     parser.add_argument("--idle", type=float, default=5.0, help="seconds idle before the RSS")
-    parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    add_backend_options(parser)
     args = parser.parse_args()
     print(f"Start-up benchmark, {args.runs} runs; {machine()}")
-    results = []
-    for backend in args.db or BACKENDS:
-        before = load()
-        result = bench(backend, args.runs, args.idle, args.pg_admin_url)
-        result["load_average"] = {"before": before, "after": load()}
-        results.append(result)
-        show(result)
-        print(f"  load average (1, 5, 15 min) before {before}, after {load()}")
-    if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
+    run_backends(
+        args, lambda backend: bench(backend, args.runs, args.idle, args.pg_admin_url), show
+    )
 
 
 if __name__ == "__main__":
