@@ -45,6 +45,20 @@ def chibo_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     return env | settings
 
 
+def fake_server_env(
+    tmp_path: Path, fake_tg: FakeTelegramServer, database_url: str, **settings: str
+) -> dict[str, str]:
+    """`chibo_env` for a bot that talks to the fake server, on `database_url`."""
+    return chibo_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=fake_tg.base_url,
+        TELEGRAM_API_FILE_URL=fake_tg.file_url,
+        DATABASE_URL=database_url,
+        **settings,
+    )
+
+
 def run_chibo(tmp_path: Path, env: dict[str, str], *args: str) -> Finished:
     done = subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -106,14 +120,7 @@ class ChiboProcess:
 @pytest.fixture
 def chibo(tmp_path: Path, fake_tg: FakeTelegramServer, database_url: str) -> Iterator[ChiboProcess]:
     """`chibo run` polling the fake server; stopped at the end if the test did not stop it."""
-    env = chibo_env(
-        tmp_path,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=fake_tg.base_url,
-        TELEGRAM_API_FILE_URL=fake_tg.file_url,
-        DATABASE_URL=database_url,
-    )
-    process = ChiboProcess(tmp_path, env)
+    process = ChiboProcess(tmp_path, fake_server_env(tmp_path, fake_tg, database_url))
     try:
         process.wait_polling(fake_tg)
         yield process

@@ -21,8 +21,8 @@ from fakes.telegram_server import FakeTelegramServer
 from bot.jobs.delivery import message
 from bot.jobs.leader import NAME
 from e2e.harness import TelegramDriver, run_db
-from e2e.test_cli_run import TOKEN, ChiboProcess, chibo_env
-from e2e.test_webhook import SECRET, free_port, wait_healthy
+from e2e.test_cli_run import ChiboProcess, fake_server_env
+from e2e.test_webhook import free_port, wait_healthy, webhook_settings
 from storage.models import utcnow
 from storage.queries import deliveries as outbox
 from storage.queries import leases
@@ -55,16 +55,11 @@ def start(tmp_path: Path, name: str, fake_tg: FakeTelegramServer, url: str) -> C
     folder = tmp_path / name
     folder.mkdir()
     port = free_port()
-    env = chibo_env(
+    env = fake_server_env(
         folder,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=fake_tg.base_url,
-        TELEGRAM_API_FILE_URL=fake_tg.file_url,
-        DATABASE_URL=url,
-        WEBHOOK_URL="https://chibo.example.org/telegram",
-        WEBHOOK_SECRET=SECRET,
-        WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port),
+        fake_tg,
+        url,
+        **webhook_settings(port),
         JOB_LEASE_SECONDS=str(LEASE_SECONDS),
         **step_today(ZoneInfo("Asia/Ho_Chi_Minh")),
     )

@@ -15,9 +15,19 @@ from fakes.telegram_server import FakeTelegramServer
 
 from bot import i18n
 from e2e.harness import TelegramDriver
-from e2e.test_cli_run import START_TIMEOUT, TOKEN, ChiboProcess, chibo_env
+from e2e.test_cli_run import START_TIMEOUT, TOKEN, ChiboProcess, fake_server_env
 
 SECRET = "webhook-secret-0123456789"
+
+
+def webhook_settings(port: int) -> dict[str, str]:
+    """`chibo run --webhook` on 127.0.0.1:`port`, with the test's secret."""
+    return {
+        "WEBHOOK_URL": "https://chibo.example.org/telegram",
+        "WEBHOOK_SECRET": SECRET,
+        "WEBHOOK_LISTEN": "127.0.0.1",
+        "WEBHOOK_PORT": str(port),
+    }
 
 
 def free_port() -> int:
@@ -57,16 +67,11 @@ def test_webhook_requires_the_secret_and_answers_health(
     tmp_path: Path, tg: TelegramDriver, fake_tg: FakeTelegramServer
 ):
     port = free_port()
-    env = chibo_env(
+    env = fake_server_env(
         tmp_path,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=fake_tg.base_url,
-        TELEGRAM_API_FILE_URL=fake_tg.file_url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'chibo.db'}",
-        WEBHOOK_URL="https://chibo.example.org/telegram",
-        WEBHOOK_SECRET=SECRET,
-        WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port),
+        fake_tg,
+        f"sqlite+aiosqlite:///{tmp_path / 'chibo.db'}",
+        **webhook_settings(port),
     )
     chibo = ChiboProcess(tmp_path, env, "run", "--webhook")
     try:
