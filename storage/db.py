@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -48,6 +49,12 @@ def _use_wal(cursor: Any) -> None:
             if "locked" not in str(exc).lower() or attempt == WAL_ATTEMPTS - 1:
                 raise
             time.sleep(WAL_RETRY_SECONDS)  # only while a new file is being opened at once
+
+
+def insert(session: AsyncSession, model: type) -> Any:
+    """An INSERT for the session's database that takes `.on_conflict_do_nothing(...)`."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
 
 
 def safe_url(url: str) -> str:

@@ -24,10 +24,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import insert
 from storage.models import Delivery, Person
 
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
@@ -50,11 +50,6 @@ class Outgoing:
     payload: dict[str, Any]
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(Delivery)
-
-
 async def record(*, session: AsyncSession, items: Iterable[Outgoing], now: datetime) -> list[int]:
     """Record each message unless its key exists already; returns the ids of the new rows."""
     items = list(items)
@@ -73,7 +68,7 @@ async def record(*, session: AsyncSession, items: Iterable[Outgoing], now: datet
             for item in items[start : start + _CHUNK]
         ]
         statement = (
-            _insert(session)
+            insert(session, Delivery)
             .values(rows)
             .on_conflict_do_nothing(index_elements=["chat_id", "kind", "ref"])
             .returning(col(Delivery.id))

@@ -12,18 +12,12 @@ renewing, and the lease goes to whoever asks once it has expired. Times are the 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, delete, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import insert
 from storage.models import Lease
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(Lease)
 
 
 async def acquire(
@@ -43,7 +37,7 @@ async def acquire(
     if renewed.rowcount == 1:
         return True
     created = await session.exec(
-        _insert(session)
+        insert(session, Lease)
         .values(name=name, holder=holder, expires_at=expires_at)
         .on_conflict_do_nothing(index_elements=["name"])
     )
