@@ -38,7 +38,7 @@ from bot.render.summary import (
 from bot.render.xlsx import write_export
 from bot.rules.figures import month_bounds
 from bot.rules.org import is_active_in
-from bot.rules.periods import Period, deadline_day
+from bot.rules.periods import STORED, Period, deadline_day
 from storage.models import Unit, utcnow
 from storage.queries import deliveries as outbox
 from storage.queries.audience import has_reported, reminder_targets
@@ -115,9 +115,9 @@ async def export(update: Update, context: ChiboContext) -> None:
 async def press(update: Update, context: ChiboContext) -> None:
     data = update.callback_query.data
     for prefix, pattern, handle in (
-        (MISSING_PREFIX, r"(\d+):(\d{4}-\d{2}):(\d+)", _show_missing),
-        (PAGE_PREFIX, r"(\d+):(\d{4}-\d{2}):(\d+)", _show_missing),
-        (NUDGE_PREFIX, r"(\d+):(\d{4}-\d{2})", _press_nudge),
+        (MISSING_PREFIX, rf"(\d+):({STORED}):(\d+)", _show_missing),
+        (PAGE_PREFIX, rf"(\d+):({STORED}):(\d+)", _show_missing),
+        (NUDGE_PREFIX, rf"(\d+):({STORED})", _press_nudge),
     ):
         match = (
             re.fullmatch(pattern, data.removeprefix(prefix)) if data.startswith(prefix) else None

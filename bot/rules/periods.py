@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+STORED = r"\d{4}-(?:0[1-9]|1[0-2])"  # "YYYY-MM", as stored and in callback data
 
 
 @dataclass(frozen=True, order=True)
@@ -22,8 +22,8 @@ class Period:
     def parse(cls, text: str) -> Period:
         """From "YYYY-MM" (storage, command line) or "MM/YYYY" / "M/YYYY" (typed by a user)."""
         text = text.strip()
-        if match := _PERIOD.match(text):
-            return cls(int(match[1]), int(match[2]))
+        if re.fullmatch(STORED, text):
+            return cls(int(text[:4]), int(text[5:]))
         if match := re.match(r"^(\d{1,2})/(\d{4})$", text):
             month, year = int(match[1]), int(match[2])
             if 1 <= month <= 12:

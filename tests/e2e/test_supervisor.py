@@ -346,11 +346,14 @@ def test_a_supervisor_sees_only_their_subtree(tg, bot, example, run_db) -> None:
     assert commune.wait_answer().text == vi("supervisor.not_allowed")
 
 
-def test_a_garbled_button_is_answered_and_changes_nothing(tg, bot, example, run_db) -> None:
+@pytest.mark.parametrize(
+    "data", ["sup:nudge:12x:2025-06", "sup:nudge:12:2025-13", "sup:miss:1:2025-00:0"]
+)
+def test_a_garbled_button_is_answered_and_changes_nothing(tg, bot, example, run_db, data) -> None:
     supervisor = reachable(tg, 9001, "Lê Thị Tỉnh")
     supervisor.send("/missing 06/2025")
     supervisor.wait_reply()
-    supervisor.press_data("sup:nudge:12x:2025-06")
+    supervisor.press_data(data)
     assert supervisor.wait_answer().text == vi("button.expired")
     tg.wait_idle()
     supervisor.assert_no_reply()
