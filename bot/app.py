@@ -23,13 +23,15 @@ from bot.commands import publish_menu
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext, load_identity
 from bot.drafts import DraftRouter
+from bot.flows import FLOWS, language
+from bot.flows import telegram as flows_telegram
+from bot.flows.engine import Engine, FlowButton
 from bot.handlers import (
     errors,
     fallback,
     gate,
     groups,
     invite,
-    language,
     problems,
     report,
     start,
@@ -66,6 +68,7 @@ def build_application(settings: Settings, db: Database | None = None) -> ChiboAp
     application.bot_data["settings"] = settings
     application.bot_data["db"] = db or Database(settings.database_url)
     application.bot_data["commands"] = {}
+    application.bot_data[flows_telegram.ENGINE] = Engine(FLOWS)
     _register(application)
     return application
 
@@ -93,8 +96,7 @@ def _register(app: ChiboApplication) -> None:
     app.add_handler(MessageHandler(menu_labels, start.menu_button), group=FEATURES)
     add_command(app, "start", start.start)
     add_command(app, "help", start.help_command, private=False)
-    add_command(app, "language", language.ask)
-    add_buttons(app, language.PREFIX, language.choose)
+    add_command(app, "language", flows_telegram.starter(language.KIND))
     add_command(app, "invite", invite.start)
     add_buttons(app, invite.PREFIX, invite.press)
     add_command(app, "link", groups.link, private=False)
@@ -109,6 +111,9 @@ def _register(app: ChiboApplication) -> None:
     add_command(app, "export", supervisor.export)
     add_buttons(app, supervisor.PREFIX, supervisor.press)
 
+    app.add_handler(
+        CallbackQueryHandler(flows_telegram.press, pattern=FlowButton.matches), group=FEATURES
+    )
     # Typed answers go to the person's conversation in progress (a draft), else to the fallback.
     drafts = DraftRouter({**report.FLOWS, **problems.FLOWS}, fallback.anything_else)
     add_command(app, "cancel", drafts.cancel)

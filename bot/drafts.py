@@ -20,6 +20,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.clock import now
 from bot.context import ChiboContext
+from bot.flows import telegram as flows_telegram
 from storage.models import Draft
 from storage.queries.drafts import delete_draft, draft_by_token
 
@@ -68,6 +69,9 @@ class DraftRouter:
         return None, True
 
     async def typed(self, update: Update, context: ChiboContext) -> None:
+        if self._engine_latest(context):
+            await flows_telegram.typed(update, context)
+            return
         draft, dropped = await self._latest(context)
         if dropped:
             await update.effective_message.reply_text(
@@ -78,7 +82,15 @@ class DraftRouter:
         else:
             await self.flows[draft.kind].typed(update, context)
 
+    def _engine_latest(self, context: ChiboContext) -> bool:
+        """Whether the speaker's latest conversation runs on the engine (bot.flows)."""
+        drafts = context.identity.drafts
+        return bool(drafts) and drafts[0].kind in flows_telegram.engine(context).flows
+
     async def cancel(self, update: Update, context: ChiboContext) -> None:
+        if self._engine_latest(context):
+            await flows_telegram.cancel(update, context)
+            return
         draft, _ = await self._latest(context)
         if draft is None:
             await update.effective_message.reply_text(context.t("draft.nothing"))

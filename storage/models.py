@@ -216,6 +216,10 @@ class Draft(SQLModel, table=True):
     token: str = Field(default="", max_length=16)
     base_version: int | None = None
     data: dict[str, Any] = _json(dict)
+    # What the last question offered (bot.flows.prompt.Prompt.stored): presses and typed
+    # answers are checked against it; and the message that asked it, to take its buttons away.
+    prompt: dict[str, Any] = _json(dict)
+    message_id: int | None = _big(nullable=True)
     created_at: datetime = _when(default=True)
     updated_at: datetime = _when(default=True)
 

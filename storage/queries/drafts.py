@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Draft
@@ -74,11 +74,21 @@ async def start_draft(
 
 
 async def save_draft(*, session: AsyncSession, draft: Draft, now: datetime) -> None:
-    """Write the draft's step and data (the JSON is marked changed even if mutated in place)."""
+    """Write the draft's step, data and prompt (JSON marked changed even if mutated in place)."""
     draft.updated_at = now
     flag_modified(draft, "data")
+    flag_modified(draft, "prompt")
     session.add(draft)
     await session.flush()
+
+
+async def set_message(*, session: AsyncSession, draft_id: int, token: str, message_id: int) -> None:
+    """Remember the message that asked the draft's question (unless the draft moved on)."""
+    await session.exec(
+        update(Draft)
+        .where(col(Draft.id) == draft_id, col(Draft.token) == token)
+        .values(message_id=message_id)
+    )
 
 
 async def delete_draft(*, session: AsyncSession, draft: Draft) -> None:

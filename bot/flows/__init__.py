@@ -1,0 +1,6 @@
+"""Conversations: the engine (engine.py), prompts (prompt.py), the channels' renderers
+(telegram.py, plain.py), and one module per flow."""
+
+from bot.flows import language
+
+FLOWS = [language.FLOW]

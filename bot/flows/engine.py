@@ -1,0 +1,387 @@
+"""The conversation engine: every multi-step conversation is a `Flow` run here.
+
+A flow declares its steps; each step asks (`ask` returns a `Prompt`) and takes an answer
+(`answer` validates it with the pure rules, changes the flow's typed data and says where to go:
+`run.go(step)`, `run.end(...)`). The engine owns the rest, the same for every flow:
+
+- the draft (bot.storage `drafts`: one per person and kind) holds the step, the flow's data (a
+  pydantic model), and the options the last question offered; a restart or a second process
+  carries on from it;
+- a press is applied only when it carries the draft's token and step and a value that was
+  offered (`FlowButton`); anything else is expired, so a forged press cannot choose what was
+  not offered. A typed answer is matched to the offered options (bot.flows.prompt.fold), or
+  taken as typed input when the step accepts it;
+- resuming (starting a flow that is half done offers "continue" or "start again"), cancelling
+  (/cancel, or a flow's own cancel option), and dropping a draft left too long;
+- what to say: a list of `Out` messages, rendered by the channel (bot.flows.telegram,
+  bot.flows.plain) only after the transaction is committed.
+
+Adding a flow: see docs/ARCHITECTURE.md ("Conversations").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.buttons import Payload
+from bot.clock import now
+from bot.flows.prompt import LOCATION, NUMBER, PHOTO, TEXT, VOICE, Option, Prompt
+from storage.models import Draft
+from storage.queries.drafts import delete_draft, save_draft, start_draft
+
+D = TypeVar("D", bound=BaseModel)
+
+# Control answers the engine itself offers (resume offer, cancel question), at any step.
+RESUME, RESTART, CANCEL, DISCARD, KEEP = "resume", "restart", "cancel", "discard", "keep"
+CONTROL_VALUES = frozenset({RESUME, RESTART, DISCARD, KEEP})
+
+
+@dataclass(frozen=True)
+class FlowButton(Payload, prefix="f"):
+    """An answer to the current question of a draft: `f:<token>:<step>:<value>`."""
+
+    token: str
+    step: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One input at a step: an option chosen (pressed or typed), typed text, or media."""
+
+    choice: str | None = None
+    text: str | None = None
+    photo: str | None = None  # the messenger's file reference of the largest size
+    location: tuple[float, float] | None = None
+    voice: str | None = None
+    document: bool = False  # a file that is not a photo: refused where photos are asked
+
+
+Rows = Sequence[Sequence[tuple[str, Payload]]]
+
+
+@dataclass(frozen=True)
+class Out:
+    """A message to send once the step is committed: to the speaker (chat_id None) or, as a
+    notification, to someone else. `prompt` marks the flow's question, whose options become
+    buttons answering the draft; `links` are buttons of other features."""
+
+    text: str
+    prompt: Prompt | None = None
+    links: Rows = ()
+    chat_id: int | None = None
+    menu: bool = False  # with the person's menu (refreshed: their roles or language changed)
+
+
+class Refusal(Exception):
+    """An answer a step does not take: the question is asked again with this message first."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+class Run(Generic[D]):
+    """One step being taken: the flow's data, where it goes next, and what to say."""
+
+    def __init__(self, context: Any, session: AsyncSession, draft: Draft, data: D) -> None:
+        self.context, self.session, self.draft, self.data = context, session, draft, data
+        self.step = draft.step
+        self.outs: list[Out] = []
+        self.ended = False
+        self.cancelling = False
+        self.error: str | None = None
+
+    def t(self, key: str, /, **values: object) -> str:
+        return self.context.t(key, **values)
+
+    @property
+    def lang(self) -> str:
+        return self.context.lang
+
+    @property
+    def now(self) -> datetime:
+        return now(self.context)
+
+    def go(self, step: str) -> None:
+        self.step = step
+
+    def say(self, text: str, links: Rows = ()) -> None:
+        self.outs.append(Out(text, links=links))
+
+    def notify(self, chat_id: int, text: str, links: Rows = ()) -> None:
+        self.outs.append(Out(text, links=links, chat_id=chat_id))
+
+    def ask_cancel(self) -> None:
+        """The flow's own "cancel" option: ask whether to throw the conversation away."""
+        self.cancelling = True
+
+    def end(self, text: str | None = None, links: Rows = (), *, menu: bool = False) -> None:
+        """The conversation is over: the draft goes; `text` is the last word."""
+        self.ended = True
+        if text is not None:
+            self.outs.append(Out(text, links=links, menu=menu))
+
+
+@dataclass(frozen=True)
+class Step(Generic[D]):
+    ask: Callable[[Run[D]], Awaitable[Prompt]]
+    answer: Callable[[Run[D], Answer], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Flow(Generic[D]):
+    """One kind of conversation. `begin(run, **args)` picks the first step (or ends at once);
+    `describe(run)` names it in the cancel question ("báo cáo tháng 11/2026"); `resumable(draft)`
+    says whether starting again should offer to continue it; `lifetime` overrides the settings'
+    draft expiry."""
+
+    kind: str
+    data: type[D]
+    steps: Mapping[str, Step[D]]
+    begin: Callable[..., Awaitable[None]]
+    describe: Callable[[Run[D]], str]
+    resumable: Callable[[Draft], bool] = lambda draft: False
+    lifetime: timedelta | None = None
+    in_groups: bool = False  # its buttons may be pressed in a group chat (linking a group)
+
+
+@dataclass
+class Result:
+    """What a call into the engine produced, for the channel to render and send."""
+
+    outs: list[Out] = field(default_factory=list)
+    draft: Draft | None = None  # the live draft after the step (None: ended or none)
+    previous_message: int | None = None  # the question answered, to take its buttons away
+    chosen: Option | None = None  # the option pressed or typed, to show under its question
+
+
+def takes(prompt: Prompt, answer: Answer) -> bool:
+    """Whether the question takes this kind of answer at all (a step of buttons only takes one
+    of its options; the step itself judges what it takes)."""
+    if answer.choice is not None:
+        return True
+    if answer.text is not None:
+        return bool({TEXT, NUMBER} & prompt.accepts)
+    if answer.photo is not None or answer.document:
+        return PHOTO in prompt.accepts
+    if answer.location is not None:
+        return LOCATION in prompt.accepts
+    return VOICE in prompt.accepts
+
+
+class Engine:
+    def __init__(self, flows: Iterable[Flow[Any]]) -> None:
+        self.flows = {flow.kind: flow for flow in flows}
+
+    # --- reading the speaker's drafts (no query: the identity holds them) -------------------
+
+    def latest(self, context: Any) -> Draft | None:
+        return context.identity.draft(self.flows)
+
+    def pressed(self, context: Any, button: FlowButton) -> tuple[Draft, Option] | None:
+        """The draft and option a press answers, or None when it is stale or forged."""
+        draft = next((d for d in context.identity.drafts if d.token == button.token), None)
+        if draft is None or draft.kind not in self.flows or draft.step != button.step:
+            return None
+        option = Prompt.from_stored(draft.prompt).option(button.value)
+        return (draft, option) if option is not None else None
+
+    def stale(self, context: Any, draft: Draft) -> bool:
+        lifetime = self.flows[draft.kind].lifetime or timedelta(
+            days=context.settings.draft_expiry_days
+        )
+        return now(context) - draft.updated_at >= lifetime
+
+    # --- entry points ------------------------------------------------------------------------
+
+    async def start(self, context: Any, kind: str, **args: Any) -> Result:
+        """Begin a flow, or offer to continue the one of this kind that is half done."""
+        flow = self.flows[kind]
+        async with context.db.session() as session:
+            current = context.identity.draft([kind])
+            if current is not None:
+                session.add(current)
+                if self.stale(context, current):
+                    await delete_draft(session=session, draft=current)
+                elif flow.resumable(current):
+                    return await self._offer_resume(context, session, current, args)
+            return await self._begin(context, session, flow, args)
+
+    async def press(self, context: Any, draft: Draft, option: Option) -> Result:
+        """Apply a press that `pressed` accepted."""
+        return await self._answer(context, draft, Answer(choice=option.value), option)
+
+    async def typed(self, context: Any, answer: Answer) -> Result | None:
+        """Typed text or media for the speaker's latest draft; None when there is none."""
+        draft = self.latest(context)
+        if draft is None:
+            return None
+        option = None
+        if answer.text is not None:
+            option = Prompt.from_stored(draft.prompt).match(answer.text)
+            if option is not None:
+                answer = Answer(choice=option.value)
+        return await self._answer(context, draft, answer, option)
+
+    async def cancel(self, context: Any) -> Result:
+        """/cancel: ask whether to throw the latest conversation away."""
+        draft = self.latest(context)
+        if draft is None:
+            return Result([Out(context.t("draft.nothing"))])
+        async with context.db.session() as session:
+            session.add(draft)
+            if self.stale(context, draft):
+                await delete_draft(session=session, draft=draft)
+                return Result([Out(context.t("draft.nothing"))])
+            run = self._run(context, session, draft)
+            return await self._control_prompt(run, self._cancel_prompt(run))
+
+    # --- the steps ---------------------------------------------------------------------------
+
+    def _run(self, context: Any, session: AsyncSession, draft: Draft) -> Run[Any]:
+        flow = self.flows[draft.kind]
+        try:
+            data = flow.data.model_validate(draft.data)
+        except ValidationError:  # written by an older version: start afresh
+            data = flow.data()
+        return Run(context, session, draft, data)
+
+    async def _begin(
+        self, context: Any, session: AsyncSession, flow: Flow[Any], args: dict[str, Any]
+    ) -> Result:
+        draft = Draft(person_id=context.identity.person.id, kind=flow.kind)
+        run = Run(context, session, draft, flow.data())
+        await flow.begin(run, **args)
+        if run.ended:
+            return Result(run.outs)
+        draft = await start_draft(
+            session=session,
+            person_id=draft.person_id,
+            kind=flow.kind,
+            step=run.step,
+            now=run.now,
+            unit_id=draft.unit_id,
+            period=draft.period,
+            base_version=draft.base_version,
+        )
+        run.draft = draft
+        return await self._finish(run)
+
+    async def _answer(
+        self, context: Any, draft: Draft, answer: Answer, chosen: Option | None
+    ) -> Result:
+        flow = self.flows[draft.kind]
+        async with context.db.session() as session:
+            session.add(draft)
+            previous = draft.message_id
+            if self.stale(context, draft):
+                await delete_draft(session=session, draft=draft)
+                days = context.settings.draft_expiry_days
+                return Result([Out(context.t("draft.expired", days=days))], None, previous)
+            run = self._run(context, session, draft)
+            if answer.choice in CONTROL_VALUES and self._is_control(draft):
+                result = await self._control(run, flow, answer.choice)
+            elif self._is_control(draft):
+                result = await self._control_prompt(run, self._stored_control(run))
+            else:
+                try:
+                    if not takes(Prompt.from_stored(draft.prompt), answer):
+                        raise Refusal("draft.choose_option")
+                    await flow.steps[draft.step].answer(run, answer)
+                except Refusal as refusal:
+                    run.step, run.error = draft.step, run.t(refusal.key, **refusal.values)
+                if run.cancelling:
+                    result = await self._control_prompt(run, self._cancel_prompt(run))
+                else:
+                    result = await self._finish(run)
+        result.previous_message, result.chosen = previous, chosen
+        return result
+
+    async def _finish(self, run: Run[Any]) -> Result:
+        """Save where the conversation is and ask its question (or drop it when it ended)."""
+        if run.ended:
+            if run.draft.id is not None:
+                await delete_draft(session=run.session, draft=run.draft)
+            return Result(run.outs)
+        flow = self.flows[run.draft.kind]
+        prompt = await flow.steps[run.step].ask(run)
+        if run.error:
+            prompt = Prompt("⚠️ " + run.error + "\n\n" + prompt.text, prompt.rows, prompt.accepts)
+        await self._save(run, prompt)
+        return Result([*run.outs, Out(prompt.text, prompt)], run.draft)
+
+    async def _save(self, run: Run[Any], prompt: Prompt) -> None:
+        draft = run.draft
+        draft.step = run.step
+        draft.data = run.data.model_dump(mode="json")
+        draft.prompt = prompt.stored()
+        await save_draft(session=run.session, draft=draft, now=run.now)
+
+    # --- resuming and cancelling --------------------------------------------------------------
+
+    @staticmethod
+    def _is_control(draft: Draft) -> bool:
+        return bool((draft.prompt or {}).get("control"))
+
+    async def _offer_resume(
+        self, context: Any, session: AsyncSession, draft: Draft, args: dict[str, Any]
+    ) -> Result:
+        run = self._run(context, session, draft)
+        flow = self.flows[draft.kind]
+        text = context.t("draft.resume_offer", what=flow.describe(run))
+        prompt = Prompt(
+            text,
+            (
+                (Option(RESUME, context.t("draft.btn.resume"), ("tiep tuc", "co")),),
+                (Option(RESTART, context.t("draft.btn.restart"), ("lam moi",)),),
+            ),
+        )
+        return await self._control_prompt(run, prompt, restart=args)
+
+    def _cancel_prompt(self, run: Run[Any]) -> Prompt:
+        flow = self.flows[run.draft.kind]
+        return Prompt(
+            run.t("draft.cancel_ask", what=flow.describe(run)),
+            (
+                (
+                    Option(DISCARD, run.t("draft.btn.discard"), ("huy", "co")),
+                    Option(KEEP, run.t("draft.btn.keep"), ("tiep tuc", "khong")),
+                ),
+            ),
+        )
+
+    def _stored_control(self, run: Run[Any]) -> Prompt:
+        """The control question again, for an answer that is none of its options."""
+        stored = run.draft.prompt or {}
+        text = run.t("draft.choose_option")
+        return Prompt.from_stored(stored, text)
+
+    async def _control_prompt(
+        self, run: Run[Any], prompt: Prompt, restart: dict[str, Any] | None = None
+    ) -> Result:
+        """Ask an engine question (continue? cancel?) at the draft's step, keeping the step."""
+        extra: dict[str, Any] = {"control": True}
+        if restart is not None:
+            extra["restart"] = restart
+        elif "restart" in (run.draft.prompt or {}):
+            extra["restart"] = run.draft.prompt["restart"]
+        run.draft.prompt = {**prompt.stored(), **extra}
+        await save_draft(session=run.session, draft=run.draft, now=run.now)
+        return Result([Out(prompt.text, prompt)], run.draft)
+
+    async def _control(self, run: Run[Any], flow: Flow[Any], value: str) -> Result:
+        if value == DISCARD:
+            await delete_draft(session=run.session, draft=run.draft)
+            return Result([Out(run.t("draft.cancelled"))])
+        if value == RESTART:
+            args = (run.draft.prompt or {}).get("restart") or {}
+            await delete_draft(session=run.session, draft=run.draft)
+            return await self._begin(run.context, run.session, flow, args)
+        return await self._finish(run)  # resume, keep: the step's question again

@@ -1,0 +1,94 @@
+"""What a step of a conversation asks, without assuming a messenger: text, the options offered,
+and what may be typed or sent instead. Renderers turn it into buttons (bot.flows.telegram) or a
+numbered list (bot.flows.plain); typed answers are matched to the options here, whatever the
+channel, without regard to case, Vietnamese diacritics or surrounding spaces."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+# What a step takes besides its options (Prompt.accepts).
+TEXT, NUMBER, PHOTO, LOCATION, VOICE = "text", "number", "photo", "location", "voice"
+
+_D = str.maketrans({"đ": "d", "Đ": "d"})
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def fold(text: str) -> str:
+    """Text reduced to what a person means by it: lower case, no diacritics ("Có" and "co",
+    "Hôm nay" and "hom nay" are the same), words separated by one space, emoji and punctuation
+    dropped."""
+    text = unicodedata.normalize("NFD", text.translate(_D))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer offered: `value` is what the button carries (letters, digits, "._-"),
+    `label` what the person sees; `words` are more typed answers that mean it."""
+
+    value: str
+    label: str
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Prompt:
+    text: str
+    rows: tuple[tuple[Option, ...], ...] = ()
+    accepts: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def options(self) -> list[Option]:
+        return [option for row in self.rows for option in row]
+
+    @property
+    def lettered(self) -> bool:
+        """Options are listed a, b, c when numbers are answers of their own (a count, a day)."""
+        return NUMBER in self.accepts
+
+    def marker(self, index: int) -> str:
+        """How the plain-text list names the option at `index` (0-based): "1" or "a"."""
+        return _LETTERS[index] if self.lettered else str(index + 1)
+
+    def option(self, value: str) -> Option | None:
+        return next((o for o in self.options if o.value == value), None)
+
+    def match(self, text: str) -> Option | None:
+        """The option a typed answer means: its label or one of its words, or its marker in the
+        numbered list ("2", or "b" where numbers are answers)."""
+        key = fold(text)
+        if not key:
+            return None
+        options = self.options
+        for option in options:
+            if key == fold(option.label) or key in (fold(w) for w in option.words):
+                return option
+        markers = {self.marker(i): option for i, option in enumerate(options[: len(_LETTERS)])}
+        return markers.get(key)
+
+    def stored(self) -> dict[str, Any]:
+        """What the draft keeps of the prompt (not its text): the options and what it accepts,
+        to check presses and match typed answers without asking the step again."""
+        return {
+            "rows": [[[o.value, o.label, list(o.words)] for o in row] for row in self.rows],
+            "accepts": sorted(self.accepts),
+        }
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any] | None, text: str = "") -> Prompt:
+        stored = stored or {}
+        rows = tuple(
+            tuple(Option(value, label, tuple(words)) for value, label, words in row)
+            for row in stored.get("rows", [])
+        )
+        return cls(text, rows, frozenset(stored.get("accepts", [])))
+
+
+def options(*rows: list[Option] | tuple[Option, ...]) -> tuple[tuple[Option, ...], ...]:
+    """Rows of options, leaving out empty rows."""
+    return tuple(tuple(row) for row in rows if row)

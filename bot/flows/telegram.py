@@ -1,0 +1,139 @@
+"""Conversations on Telegram: updates into the engine, its messages out as text with buttons.
+
+A question's options become inline buttons (`FlowButton`: the draft's token, the step, the
+option's value); once it is answered (pressed or typed) its buttons are taken away, so old ones
+do not pile up. A press is answered at once, before the step's work: whether it is current is
+known from the identity read at the start of the update (no query).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+
+from bot import notify
+from bot.context import ChiboContext
+from bot.flows.engine import Answer, Engine, FlowButton, Out, Result
+from bot.handlers.start import show_menu
+from bot.replies import answer, drop_buttons, quietly
+from storage.queries.drafts import set_message
+
+ENGINE = "engine"
+
+
+def engine(context: ChiboContext) -> Engine:
+    return context.bot_data[ENGINE]
+
+
+def keyboard(out: Out, result: Result) -> InlineKeyboardMarkup | None:
+    """The buttons of a message: the question's options, then links to other features."""
+    rows: list[list[InlineKeyboardButton]] = []
+    draft = result.draft
+    if out.prompt is not None and draft is not None:
+        for row in out.prompt.rows:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        o.label, callback_data=FlowButton(draft.token, draft.step, o.value).pack()
+                    )
+                    for o in row
+                ]
+            )
+    for link_row in out.links:
+        rows.append(
+            [InlineKeyboardButton(label, callback_data=data.pack()) for label, data in link_row]
+        )
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def start(update: Update, context: ChiboContext, kind: str, **args: object) -> None:
+    """Begin (or offer to resume) the conversation `kind` in the chat of `update`."""
+    if update.callback_query is not None:
+        await answer(update.callback_query)
+    await deliver(update, context, await engine(context).start(context, kind, **args))
+
+
+def starter(kind: str) -> Callable[[Update, ChiboContext], Awaitable[None]]:
+    """A command (or button) handler that starts the conversation `kind`."""
+
+    async def begin(update: Update, context: ChiboContext) -> None:
+        await start(update, context, kind)
+
+    return begin
+
+
+async def press(update: Update, context: ChiboContext) -> None:
+    """A `FlowButton`: applied when it answers the current question of the presser's draft."""
+    query = update.callback_query
+    button = FlowButton.unpack(query.data)
+    flows = engine(context)
+    pressed = flows.pressed(context, button) if button is not None else None
+    if pressed is None or not _chat_allowed(update, flows, pressed[0].kind):
+        await answer(query, context.t("button.expired"), alert=True)
+        return
+    await answer(query)
+    draft, option = pressed
+    await deliver(update, context, await flows.press(context, draft, option))
+
+
+async def typed(update: Update, context: ChiboContext) -> bool:
+    """A private message for the speaker's conversation; False when they have none."""
+    result = await engine(context).typed(context, answer_of(update.effective_message))
+    if result is None:
+        return False
+    await deliver(update, context, result)
+    return True
+
+
+async def cancel(update: Update, context: ChiboContext) -> None:
+    """/cancel."""
+    await deliver(update, context, await engine(context).cancel(context))
+
+
+def answer_of(message: Message) -> Answer:
+    if message.photo:
+        return Answer(photo=message.photo[-1].file_id)
+    if message.location:
+        return Answer(location=(message.location.latitude, message.location.longitude))
+    if message.voice:
+        return Answer(voice=message.voice.file_id)
+    if message.text is not None:
+        return Answer(text=message.text)
+    return Answer(document=True)
+
+
+def _chat_allowed(update: Update, flows: Engine, kind: str) -> bool:
+    chat = update.effective_chat
+    return flows.flows[kind].in_groups or (chat is not None and chat.type == ChatType.PRIVATE)
+
+
+async def deliver(update: Update, context: ChiboContext, result: Result) -> None:
+    """Take the buttons off the question answered, send what the step said, and remember the
+    message of the new question (its buttons go when it is answered)."""
+    chat = update.effective_chat
+    if update.callback_query is not None:
+        await drop_buttons(update.callback_query.message)
+    elif result.previous_message is not None:
+        await quietly(context.bot.edit_message_reply_markup(chat.id, result.previous_message))
+    asked: Message | None = None
+    for out in result.outs:
+        markup = keyboard(out, result)
+        if out.chat_id is not None:
+            await notify.send_quietly(
+                context.bot, context.db, out.chat_id, out.text, reply_markup=markup
+            )
+            continue
+        if out.menu:
+            await show_menu(update, context, out.text)
+            continue
+        message = await chat.send_message(out.text, reply_markup=markup)
+        if out.prompt is not None and markup is not None:
+            asked = message
+    draft = result.draft
+    if asked is not None and draft is not None and draft.id is not None:
+        async with context.db.session() as session:
+            await set_message(
+                session=session, draft_id=draft.id, token=draft.token, message_id=asked.message_id
+            )
