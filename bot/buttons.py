@@ -1,13 +1,13 @@
 """Button payloads: one typed class per kind of button, encoded and decoded here only.
 
-A payload class declares its prefix and its fields; `pack()` makes the callback data
-("prefix:field:field", at most 64 bytes, Telegram's limit) and `unpack()` reads it back, or gives
-None for anything that is not exactly such a button: wrong prefix or number of parts, a number
-that is not plain ASCII digits or does not fit a 64-bit row id, a word outside its allowed
-characters, a choice outside its Literal, a month that does not exist. Handlers are registered
-with `Payload.matches` as their pattern, so a malformed press never reaches a handler; it is
-answered as an expired button (bot.handlers.fallback). Whether a well-formed id names a row that
-exists and belongs to the presser stays the handler's question.
+A payload class declares its prefix (one or more ":"-separated words) and its fields; `pack()`
+makes the callback data ("prefix:field:field", at most 64 bytes, Telegram's limit) and `unpack()`
+reads it back, or gives None for anything that is not exactly such a button: wrong prefix or
+number of parts, a number that is not plain ASCII digits or does not fit a 64-bit row id, a word
+outside its allowed characters, a choice outside its Literal, a month that does not exist.
+Handlers are registered with `Payload.matches` as their pattern, so a malformed press never
+reaches a handler; it is answered as an expired button (bot.handlers.fallback). Whether a
+well-formed id names a row that exists and belongs to the presser stays the handler's question.
 
     @dataclass(frozen=True)
     class LanguageButton(Payload, prefix="lang"):
@@ -119,9 +119,11 @@ class Payload:
         """The payload of this kind in `data`, or None if `data` is anything else."""
         if not isinstance(data, str) or len(data.encode()) > MAX_BYTES:
             return None
-        prefix, *parts = data.split(":")
+        if not data.startswith(cls.prefix + ":"):
+            return None
+        parts = data[len(cls.prefix) + 1 :].split(":")
         decoders = cls._field_decoders()
-        if prefix != cls.prefix or len(parts) != len(decoders):
+        if len(parts) != len(decoders):
             return None
         try:
             return cls(*(decode(part) for decode, part in zip(decoders, parts, strict=True)))
@@ -132,11 +134,3 @@ class Payload:
     def matches(cls, data: object) -> bool:
         """For `CallbackQueryHandler(pattern=...)`: only well-formed payloads of this kind."""
         return cls.unpack(data) is not None
-
-
-def decode(data: object) -> Payload | None:
-    """Any registered kind of payload, or None."""
-    if not isinstance(data, str):
-        return None
-    kind = Payload._registry.get(data.split(":", 1)[0])
-    return kind.unpack(data) if kind else None

@@ -31,7 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.buttons import Payload
 from bot.clock import now
-from bot.flows.prompt import LOCATION, NUMBER, PHOTO, TEXT, VOICE, Option, Prompt
+from bot.flows.prompt import Option, Prompt
 from storage.models import Draft
 from storage.queries.drafts import delete_draft, save_draft, start_draft
 
@@ -139,8 +139,8 @@ class Step(Generic[D]):
 class Flow(Generic[D]):
     """One kind of conversation. `begin(run, **args)` picks the first step (or ends at once);
     `describe(run)` names it in the cancel question ("báo cáo tháng 11/2026"); `resumable(draft)`
-    says whether starting again should offer to continue it; `lifetime` overrides the settings'
-    draft expiry."""
+    says whether starting again should offer to continue it (with `resume_text`, or a generic
+    text); `lifetime` overrides the settings' draft expiry."""
 
     kind: str
     data: type[D]
@@ -148,6 +148,7 @@ class Flow(Generic[D]):
     begin: Callable[..., Awaitable[None]]
     describe: Callable[[Run[D]], str]
     resumable: Callable[[Draft], bool] = lambda draft: False
+    resume_text: Callable[[Run[D]], str] | None = None  # the offer to continue, if not generic
     lifetime: timedelta | None = None
     in_groups: bool = False  # its buttons may be pressed in a group chat (linking a group)
 
@@ -163,17 +164,10 @@ class Result:
 
 
 def takes(prompt: Prompt, answer: Answer) -> bool:
-    """Whether the question takes this kind of answer at all (a step of buttons only takes one
-    of its options; the step itself judges what it takes)."""
-    if answer.choice is not None:
-        return True
-    if answer.text is not None:
-        return bool({TEXT, NUMBER} & prompt.accepts)
-    if answer.photo is not None or answer.document:
-        return PHOTO in prompt.accepts
-    if answer.location is not None:
-        return LOCATION in prompt.accepts
-    return VOICE in prompt.accepts
+    """Whether to hand the answer to the step: a question of options only takes one of them
+    (anything else is refused here, the same way everywhere); a question that takes typed
+    input or media judges every answer itself, with its own messages."""
+    return answer.choice is not None or bool(prompt.accepts)
 
 
 class Engine:
@@ -322,6 +316,7 @@ class Engine:
         draft.step = run.step
         draft.data = run.data.model_dump(mode="json")
         draft.prompt = prompt.stored()
+        draft.message_id = None  # the channel tells which message asks it, if it has buttons
         await save_draft(session=run.session, draft=draft, now=run.now)
 
     # --- resuming and cancelling --------------------------------------------------------------
@@ -335,7 +330,10 @@ class Engine:
     ) -> Result:
         run = self._run(context, session, draft)
         flow = self.flows[draft.kind]
-        text = context.t("draft.resume_offer", what=flow.describe(run))
+        if flow.resume_text is not None:
+            text = flow.resume_text(run)
+        else:
+            text = context.t("draft.resume_offer", what=flow.describe(run))
         prompt = Prompt(
             text,
             (
@@ -373,6 +371,7 @@ class Engine:
         elif "restart" in (run.draft.prompt or {}):
             extra["restart"] = run.draft.prompt["restart"]
         run.draft.prompt = {**prompt.stored(), **extra}
+        run.draft.message_id = None
         await save_draft(session=run.session, draft=run.draft, now=run.now)
         return Result([Out(prompt.text, prompt)], run.draft)
 

@@ -59,8 +59,9 @@ class Prompt:
         return next((o for o in self.options if o.value == value), None)
 
     def match(self, text: str) -> Option | None:
-        """The option a typed answer means: its label or one of its words, or its marker in the
-        numbered list ("2", or "b" where numbers are answers)."""
+        """The option a typed answer means: its label or one of its words, its marker in the
+        numbered list ("2", or "b" where numbers are answers), or the first words of its label
+        when no other label starts so."""
         key = fold(text)
         if not key:
             return None
@@ -69,7 +70,11 @@ class Prompt:
             if key == fold(option.label) or key in (fold(w) for w in option.words):
                 return option
         markers = {self.marker(i): option for i, option in enumerate(options[: len(_LETTERS)])}
-        return markers.get(key)
+        if key in markers:
+            return markers[key]
+        # The first words of one label only: "co" for "✅ Có họp", "hom nay" for "Hôm nay 25/11".
+        starts = [o for o in options if len(key) > 1 and f"{fold(o.label)} ".startswith(key + " ")]
+        return starts[0] if len(starts) == 1 else None
 
     def stored(self) -> dict[str, Any]:
         """What the draft keeps of the prompt (not its text): the options and what it accepts,

@@ -1,15 +1,13 @@
 """Texts and keyboards of the monthly report: prompts, review, report view, history, lists.
 
-Callback data formats (all under Telegram's 64 bytes):
-  r:<token>:<step>:<value>   an answer in the report conversation (token = the draft's)
-  r:<token>:ctl:<value>      resume / drop an unfinished draft
+Callback data formats (all under Telegram's 64 bytes); the conversation's own answers are the
+engine's (bot.flows.engine.FlowButton):
   report:start               begin (the reminders' button), like /report
   rc:<report_id>             open a sent report to amend or correct it
   rh:c:<unit_id>             history of a cell;   rh:v:<report_id>  one month's report
   rph:<report_id>            the photos of the minutes
   rs:p:<YYYY-MM>:<page>      supervisors' list;   rs:v:<report_id>  view
   rs:r:<report_id>:<version> return for correction (then the comment is typed)
-  dx:<token>:yes|no          /cancel's confirmation (bot.drafts)
 """
 
 from __future__ import annotations
@@ -25,6 +23,8 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import i18n
+from bot.buttons import Payload
+from bot.flows.prompt import NUMBER, PHOTO, TEXT, Option, Prompt, options
 from bot.rules import report_steps as st
 from bot.rules.periods import Period
 from bot.rules.report import (
@@ -37,6 +37,7 @@ from bot.rules.report import (
 )
 
 START = "report:start"
+SEND, CANCEL = "send", "cancel"  # the review's options besides "e.<group>" (change a group)
 
 Rows = Sequence[Sequence[tuple[str, str]]]
 
@@ -47,18 +48,6 @@ def keyboard(rows: Rows) -> InlineKeyboardMarkup | None:
     ]
     buttons = [row for row in buttons if row]
     return InlineKeyboardMarkup(buttons) if buttons else None
-
-
-def answer_data(token: str, step: str, value: object) -> str:
-    return f"r:{token}:{step}:{value}"
-
-
-def parse_answer_data(data: str) -> tuple[str, str, str] | None:
-    """(token, step, value) of an "r:" button, or None when malformed."""
-    parts = data.split(":", 3)
-    if len(parts) != 4 or parts[0] != "r":
-        return None
-    return parts[1], parts[2], parts[3]
 
 
 def day(value: date) -> str:
@@ -78,37 +67,49 @@ def esc(value: object) -> str:
     return html.escape(str(value))
 
 
-# --- the conversation -------------------------------------------------------------------------
+# --- the conversation (bot.flows.report) -------------------------------------------------------
+
+# More typed answers for the options whose labels people shorten.
+_WORDS = {
+    (st.HELD, st.YES): ("co", "da hop", "roi", "yes"),
+    (st.HELD, st.NO): ("khong", "chua", "chua hop", "no"),
+}
+# What each step takes besides its options (bot.flows.prompt).
+_ACCEPTS = {
+    st.REASON: {TEXT},
+    st.DATE: {TEXT, NUMBER},
+    st.TOPIC: {TEXT},
+    st.MEMBERS: {NUMBER},
+    st.EXEMPT: {NUMBER},
+    st.PRESENT: {NUMBER},
+    st.EXCUSED: {NUMBER},
+    st.UNEXCUSED: {NUMBER},
+    st.UPPER_NAME: {TEXT},
+    st.UPPER_POSITION: {TEXT},
+    st.CONTENT: {TEXT},
+    st.CONCLUSION: {TEXT},
+    st.DEVELOPMENT: {TEXT, NUMBER},
+    st.PHOTOS: {PHOTO},
+}
 
 
-def cell_choice(lang: str, token: str, cells: Iterable[tuple[int, str]]) -> tuple[str, Any]:
-    rows = [[(name, answer_data(token, st.CELL, unit_id))] for unit_id, name in cells]
-    return i18n.t(lang, "report.choose_cell"), keyboard(rows)
+def cell_choice(lang: str, cells: Iterable[tuple[int, str]]) -> Prompt:
+    rows = [(Option(str(unit_id), name),) for unit_id, name in cells]
+    return Prompt(i18n.t(lang, "report.choose_cell"), tuple(rows))
 
 
-def period_choice(
-    lang: str, token: str, periods: Iterable[tuple[Period, str | None]]
-) -> tuple[str, Any]:
+def period_choice(lang: str, periods: Iterable[tuple[Period, str | None]]) -> Prompt:
     """`periods`: each month with a note: None, "sent" or "late"."""
     t = partial(i18n.t, lang)
     rows = []
     for period, note in periods:
         key = f"report.btn.period_{note}" if note else "report.btn.period"
-        rows.append([(t(key, month=period.label), answer_data(token, st.PERIOD, str(period)))])
-    return t("report.choose_period"), keyboard(rows)
-
-
-def resume_offer(lang: str, token: str, month: str, stage: str, drop: str) -> tuple[str, Any]:
-    t = partial(i18n.t, lang)
-    rows = [
-        [(t("report.btn.resume"), answer_data(token, "ctl", "resume"))],
-        [(t("report.btn.discard"), answer_data(token, "ctl", drop))],
-    ]
-    return t("report.resume_offer", month=month, stage=stage), keyboard(rows)
+        rows.append((Option(str(period), t(key, month=period.label), (period.label,)),))
+    return Prompt(t("report.choose_period"), tuple(rows))
 
 
 def stage_label(lang: str, step: str, data: dict[str, Any]) -> str:
-    """Where a draft stands, for the offer to resume it: "5/13", or "the review"."""
+    """Where a draft stands: "5/13", or "the review"."""
     if step == st.REVIEW:
         return i18n.t(lang, "report.stage_review")
     number, total = st.stage(step, data)
@@ -118,22 +119,19 @@ def stage_label(lang: str, step: str, data: dict[str, Any]) -> str:
 def prompt(
     lang: str,
     *,
-    token: str,
     step: str,
     data: dict[str, Any],
+    last: dict[str, Any],
     period: Period,
     unit_name: str,
     today: date,
-    error: str | None = None,
-) -> tuple[str, Any]:
-    """The question of `step`, with its buttons; `error` (already translated) goes first."""
-    ask = _Ask(partial(i18n.t, lang), token, data, period, unit_name, today)
+) -> Prompt:
+    """The question of `step`, with its options ("Bước k/n" first)."""
+    ask = _Ask(partial(i18n.t, lang), data, last, period, unit_name, today)
     number, total = st.stage(step, data)
     question, rows = _QUESTIONS[step](ask)
     text = ask.t("report.stage", number=number, total=total) + " " + question
-    if error:
-        text = "⚠️ " + error + "\n\n" + text
-    return text, keyboard(rows)
+    return Prompt(text, options(*rows), frozenset(_ACCEPTS.get(step, ())))
 
 
 @dataclass(frozen=True)
@@ -141,34 +139,29 @@ class _Ask:
     """What a step's question is made from."""
 
     t: Callable[..., str]
-    token: str
     data: dict[str, Any]
+    last: dict[str, Any]  # figures of the cell's last report (bot.flows.report.Last)
     period: Period
     unit_name: str
     today: date
 
-    def button(self, key: str, step: str, choice: object, **values: object) -> tuple[str, str]:
-        """A button labelled with message `key` (filled with `values`) answering `choice`."""
-        return self.t(key, **values), answer_data(self.token, step, choice)
-
-    @property
-    def last(self) -> dict[str, Any]:
-        """Figures of the cell's last report (see report_flow._usual_figures)."""
-        return self.data.get("_last") or {}
+    def option(self, key: str, step: str, choice: object, **values: object) -> Option:
+        """An option labelled with message `key` (filled with `values`) answering `choice`."""
+        return Option(str(choice), self.t(key, **values), _WORDS.get((step, str(choice)), ()))
 
     @property
     def expected(self) -> int:
         return must_attend(self.data["members"], self.data["exempt"])
 
 
-Question = tuple[str, list[list[tuple[str, str]]]]
+Question = tuple[str, list[list[Option]]]
 
 
 def _ask_held(q: _Ask) -> Question:
     rows = [
         [
-            q.button("report.btn.held_yes", st.HELD, st.YES),
-            q.button("report.btn.held_no", st.HELD, st.NO),
+            q.option("report.btn.held_yes", st.HELD, st.YES),
+            q.option("report.btn.held_no", st.HELD, st.NO),
         ]
     ]
     return q.t("report.ask.held", month=q.period.label, unit=esc(q.unit_name)), rows
@@ -184,13 +177,14 @@ def _ask_date(q: _Ask) -> Question:
         key = {0: "report.btn.today", 1: "report.btn.yesterday"}.get(
             (q.today - when).days, "report.btn.date"
         )
-        buttons.append(q.button(key, st.DATE, day(when), date=when.strftime("%d/%m")))
+        value = when.strftime("%d.%m.%Y")  # "/" cannot be in button data
+        buttons.append(q.option(key, st.DATE, value, date=when.strftime("%d/%m")))
     example = f"05/{q.period.month:02d}"
     return q.t("report.ask.date", month=q.period.label, example=example), [buttons]
 
 
 def _ask_type(q: _Ask) -> Question:
-    rows = [[q.button(f"report.type.{kind}", st.TYPE, kind)] for kind in MEETING_TYPES]
+    rows = [[q.option(f"report.type.{kind}", st.TYPE, kind)] for kind in MEETING_TYPES]
     return q.t("report.ask.type"), rows
 
 
@@ -198,10 +192,10 @@ def _ask_topic(q: _Ask) -> Question:
     return q.t("report.ask.topic", limit=TEXT_LIMITS["topic"]), []
 
 
-def _same_as_last(q: _Ask, step: str, value: int | None) -> list[list[tuple[str, str]]]:
+def _same_as_last(q: _Ask, step: str, value: int | None) -> list[list[Option]]:
     if value is None:
         return []
-    return [[q.button("report.btn.same_as_last", step, value, value=value)]]
+    return [[q.option("report.btn.same_as_last", step, value, value=value)]]
 
 
 def _ask_members(q: _Ask) -> Question:
@@ -212,12 +206,12 @@ def _ask_exempt(q: _Ask) -> Question:
     last = q.last.get("exempt")
     rows = _same_as_last(q, st.EXEMPT, last)
     if last != 0:
-        rows.append([q.button("report.btn.none", st.EXEMPT, 0)])
+        rows.append([q.option("report.btn.none", st.EXEMPT, 0)])
     return q.t("report.ask.exempt", members=q.data["members"]), rows
 
 
 def _ask_present(q: _Ask) -> Question:
-    rows = [[q.button("report.btn.all_present", st.PRESENT, q.expected, count=q.expected)]]
+    rows = [[q.option("report.btn.all_present", st.PRESENT, q.expected, count=q.expected)]]
     return q.t("report.ask.present", expected=q.expected), rows
 
 
@@ -225,8 +219,8 @@ def _ask_excused(q: _Ask) -> Question:
     absent = q.expected - q.data["present"]
     rows = [
         [
-            q.button("report.btn.none", st.EXCUSED, 0),
-            q.button("report.btn.all_excused", st.EXCUSED, absent, count=absent),
+            q.option("report.btn.none", st.EXCUSED, 0),
+            q.option("report.btn.all_excused", st.EXCUSED, absent, count=absent),
         ]
     ]
     return q.t("report.ask.absent_excused", absent=absent), rows
@@ -234,16 +228,16 @@ def _ask_excused(q: _Ask) -> Question:
 
 def _ask_unexcused(q: _Ask) -> Question:
     left = q.expected - q.data["present"] - q.data["absent_excused"]
-    rows = [[q.button("report.btn.remaining", st.UNEXCUSED, left, count=left)]]
+    rows = [[q.option("report.btn.remaining", st.UNEXCUSED, left, count=left)]]
     return q.t("report.ask.absent_unexcused", left=left), rows
 
 
 def _ask_upper_name(q: _Ask) -> Question:
-    return q.t("report.ask.upper_name"), [[q.button("report.btn.skip", st.UPPER_NAME, st.SKIP)]]
+    return q.t("report.ask.upper_name"), [[q.option("report.btn.skip", st.UPPER_NAME, st.SKIP)]]
 
 
 def _ask_upper_position(q: _Ask) -> Question:
-    rows = [[q.button("report.btn.skip", st.UPPER_POSITION, st.SKIP)]]
+    rows = [[q.option("report.btn.skip", st.UPPER_POSITION, st.SKIP)]]
     return q.t("report.ask.upper_position", name=esc(q.data["upper_attendee_name"])), rows
 
 
@@ -256,22 +250,15 @@ def _ask_conclusion(q: _Ask) -> Question:
 
 
 def _ask_development(q: _Ask) -> Question:
-    return q.t("report.ask.development"), [[q.button("report.btn.skip", st.DEVELOPMENT, st.SKIP)]]
+    return q.t("report.ask.development"), [[q.option("report.btn.skip", st.DEVELOPMENT, st.SKIP)]]
 
 
 def _ask_photos(q: _Ask) -> Question:
-    return q.t("report.ask.photos"), _photo_buttons(q.t, q.token, len(q.data.get("photos") or []))
-
-
-def _photo_buttons(t: Callable[..., str], token: str, count: int) -> list[list[tuple[str, str]]]:
+    count = len(q.data.get("photos") or [])
     if count:
-        return [[(t("report.btn.done", count=count), answer_data(token, st.PHOTOS, st.DONE))]]
-    return [[(t("report.btn.skip"), answer_data(token, st.PHOTOS, st.SKIP))]]
-
-
-def photo_received(lang: str, token: str, count: int) -> tuple[str, Any]:
-    t = partial(i18n.t, lang)
-    return t("report.photo_received", count=count), keyboard(_photo_buttons(t, token, count))
+        done = q.option("report.btn.done", st.PHOTOS, st.DONE, count=count)
+        return q.t("report.photo_received", count=count), [[done]]
+    return q.t("report.ask.photos"), [[q.option("report.btn.skip", st.PHOTOS, st.SKIP)]]
 
 
 _QUESTIONS = {
@@ -380,27 +367,27 @@ def _bullets(lines: list[str]) -> str:
 def review(
     lang: str,
     *,
-    token: str,
     data: dict[str, Any],
+    mode: str,
     period: Period,
     unit_name: str,
     version: int | None = None,
     comment: str | None = None,
-) -> tuple[str, Any]:
-    """The review before sending: every answer, a button per field, "Gửi báo cáo"."""
+) -> Prompt:
+    """The review before sending: every answer, an option per field, "Gửi báo cáo"."""
     t = partial(i18n.t, lang)
     parts = [t("report.review.title", month=period.label, unit=esc(unit_name))]
-    if data.get("_mode") == "correct":
+    if mode == "correct":
         parts.append(t("report.review.correct", comment=esc(comment or "")))
-    elif data.get("_mode") == "amend" and version:
+    elif mode == "amend" and version:
         parts.append(t("report.review.amend", version=version))
     parts += [_bullets(summary_lines(lang, data)), t("report.review.footer")]
     groups = ["held"] if data.get("held") is False else list(st.GROUPS)
-    edit = [(t(f"report.btn.edit.{g}"), answer_data(token, st.REVIEW, f"e.{g}")) for g in groups]
-    rows: list[list[tuple[str, str]]] = [edit[i : i + 2] for i in range(0, len(edit), 2)]
-    rows.append([(t("report.btn.send"), answer_data(token, st.REVIEW, "send"))])
-    rows.append([(t("report.btn.cancel"), answer_data(token, st.REVIEW, "cancel"))])
-    return "\n\n".join(parts), keyboard(rows)
+    edit = [Option(f"e.{g}", t(f"report.btn.edit.{g}")) for g in groups]
+    rows = [edit[i : i + 2] for i in range(0, len(edit), 2)]
+    rows.append([Option(SEND, t("report.btn.send"), ("gui",))])
+    rows.append([Option(CANCEL, t("report.btn.cancel"))])
+    return Prompt("\n\n".join(parts), options(*rows))
 
 
 # --- a stored report ------------------------------------------------------------------------------
@@ -443,23 +430,73 @@ def report_view(
     return "\n\n".join(parts)
 
 
+@dataclass(frozen=True)
+class PhotosButton(Payload, prefix="rph"):
+    """The photos of a report's minutes."""
+
+    report_id: int
+
+
+@dataclass(frozen=True)
+class CorrectButton(Payload, prefix="rc"):
+    """Open a sent report to amend it, or to correct it when it was returned."""
+
+    report_id: int
+
+
+@dataclass(frozen=True)
+class ViewButton(Payload, prefix="rs:v"):
+    """A supervisor opens a report."""
+
+    report_id: int
+
+
+@dataclass(frozen=True)
+class ReturnButton(Payload, prefix="rs:r"):
+    """A supervisor returns a report for correction (the version they saw)."""
+
+    report_id: int
+    version: int
+
+
+Links = list[list[tuple[str, Payload]]]
+
+
+def report_links(
+    lang: str,
+    *,
+    report_id: int,
+    photos: int,
+    can_edit: bool = False,
+    return_version: int | None = None,
+) -> Links:
+    """Under a report: see the photos; amend it (the cell); return it (a supervisor)."""
+    t = partial(i18n.t, lang)
+    rows: Links = []
+    if photos:
+        rows.append([(t("report.btn.photos", count=photos), PhotosButton(report_id))])
+    if can_edit:
+        rows.append([(t("report.btn.amend"), CorrectButton(report_id))])
+    if return_version is not None:
+        rows.append([(t("reports.btn.return"), ReturnButton(report_id, return_version))])
+    return rows
+
+
 def report_buttons(
     lang: str, *, report_id: int, photos: int, can_edit: bool, return_version: int | None = None
 ) -> Any:
-    """Under a report: see the photos; amend it (the cell); return it (a supervisor)."""
-    t = partial(i18n.t, lang)
-    rows = []
-    if photos:
-        rows.append([(t("report.btn.photos", count=photos), f"rph:{report_id}")])
-    if can_edit:
-        rows.append([(t("report.btn.amend"), f"rc:{report_id}")])
-    if return_version is not None:
-        rows.append([(t("reports.btn.return"), f"rs:r:{report_id}:{return_version}")])
-    return keyboard(rows)
+    links = report_links(
+        lang, report_id=report_id, photos=photos, can_edit=can_edit, return_version=return_version
+    )
+    return keyboard([[(label, data.pack()) for label, data in row] for row in links])
+
+
+def view_link(lang: str, report_id: int) -> Links:
+    return [[(i18n.t(lang, "reports.btn.view"), ViewButton(report_id))]]
 
 
 def correct_button(lang: str, report_id: int) -> Any:
-    return keyboard([[(i18n.t(lang, "report.btn.correct"), f"rc:{report_id}")]])
+    return keyboard([[(i18n.t(lang, "report.btn.correct"), CorrectButton(report_id).pack())]])
 
 
 # --- history and supervisors' lists -------------------------------------------------------------

@@ -1,9 +1,9 @@
 """The report conversation as a pure state machine over a draft's `step` and `data`.
 
-The draft's data holds the answers under the report's field names (dates as ISO strings) and a
-few keys of the conversation itself, prefixed "_" (see `META`). `apply_answer` validates one
-answer for the current step and returns the new data; `next_step` says what to ask next. Both are
-pure, so a restart of the bot loses nothing: the database holds the step and the data.
+The answers are a dict under the report's field names (dates as ISO strings), kept in the
+conversation's draft (bot.flows.report). `apply_answer` validates one answer for the current step
+and returns the new answers; `next_step` says what to ask next. Both are pure, so a restart of the
+bot loses nothing: the database holds the step and the answers.
 
 Diagram (held path; optional steps in brackets)::
 
@@ -106,15 +106,7 @@ _ANSWER_KEY = {
     PHOTOS: "photos",
 }
 
-# Conversation keys in the data (never stored in the report).
-META = (
-    "_mode",  # "new", "amend" (before the lock) or "correct" (returned by a supervisor)
-    "_report_id",
-    "_editing",  # answering from the review: go back to it when the changed group is done
-    "_cells",  # the cells to choose from
-    "_periods",  # the months to choose from
-    "_last",  # figures of the cell's last report, offered as one-tap answers
-)
+STEPS = tuple(_ANSWER_KEY)  # every step that answers a field of the report
 
 
 def path(data: dict[str, Any]) -> list[str]:
@@ -153,7 +145,7 @@ def first_missing(data: dict[str, Any]) -> str | None:
     return next((s for s in path(data) if _ANSWER_KEY[s] not in data), None)
 
 
-def next_step(step: str, data: dict[str, Any]) -> str:
+def next_step(step: str, data: dict[str, Any], *, editing: bool = False) -> str:
     """The step after `step` has been answered (data already updated).
 
     Editing from the review finishes the changed group, then asks whatever is still missing
@@ -162,7 +154,7 @@ def next_step(step: str, data: dict[str, Any]) -> str:
     steps = path(data)
     position = steps.index(step) if step in steps else len(steps) - 1
     following = steps[position + 1] if position + 1 < len(steps) else None
-    if not data.get("_editing"):
+    if not editing:
         return following or REVIEW
     if following is not None and _GROUP_OF[following] == _GROUP_OF[step]:
         return following

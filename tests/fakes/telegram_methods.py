@@ -186,11 +186,12 @@ def edit(
             "message is not modified: specified new message content and reply markup are "
             "exactly the same as a current content and reply markup of the message"
         )
+    same_text = (plain, entities) == (message.text or "", message.entities)
     message.html, message.text, message.entities = text, plain or None, entities
     message.parse_mode = parse_mode
     message.reply_markup = new_markup
     message.edit_count += 1
-    server.record("edited", message)
+    server.record("buttons" if same_text else "edited", message)
     return message.to_dict(server.chats[message.chat_id])
 
 

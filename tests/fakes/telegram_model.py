@@ -164,7 +164,7 @@ class ChatEvent:
     """The bot sent, edited or deleted a message; `text` is its text right after the change."""
 
     seq: int
-    action: str  # sent, edited, deleted
+    action: str  # sent, edited (the text), buttons (only the keyboard changed), deleted
     message: StoredMessage
     text: str | None
 

@@ -4,6 +4,8 @@ from datetime import date
 
 import pytest
 
+from bot.flows.engine import FlowButton
+from bot.flows.prompt import Prompt
 from bot.render import report as render
 from bot.rules import report_steps as st
 from bot.rules.periods import Period
@@ -26,48 +28,47 @@ DATA = {
     "admissions": 0,
     "full_memberships": 1,
     "photos": ["a", "b"],
-    "_last": {"members": 45, "exempt": 3, "day": 3},
 }
+LAST = {"members": 45, "exempt": 3, "day": 3}
 TOKEN = "AbCd-_12"
 
 
-def callback_data(markup) -> list[str]:
-    if markup is None:
-        return []
-    return [button.callback_data for row in markup.inline_keyboard for button in row]
+def callback_data(prompt: Prompt, step: str) -> list[str]:
+    """What the buttons of the prompt carry (bot.flows.telegram), checked to decode again."""
+    packed = [FlowButton(TOKEN, step, option.value).pack() for option in prompt.options]
+    assert all(FlowButton.unpack(data) is not None for data in packed)
+    return packed
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("step", [*st.path(DATA), st.REASON])
 def test_each_prompt(lang: str, step: str) -> None:
-    text, markup = render.prompt(
+    prompt = render.prompt(
         lang,
-        token=TOKEN,
         step=step,
         data=DATA,
+        last=LAST,
         period=Period(2026, 11),
         unit_name="Chi bộ <thôn> Đồng Tâm",
         today=date(2026, 11, 25),
     )
     number, total = st.stage(step, DATA)
-    assert f"{number}/{total}" in text and len(text) < 400
-    assert "<thôn>" not in text  # names are escaped for HTML
-    assert all(len(data.encode()) <= 64 and data.startswith(f"r:{TOKEN}:{step}:")
-               for data in callback_data(markup))  # fmt: skip
+    assert f"{number}/{total}" in prompt.text and len(prompt.text) < 400
+    assert "<thôn>" not in prompt.text  # names are escaped for HTML
+    assert all(len(data.encode()) <= 64 for data in callback_data(prompt, step))
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_the_longest_review_fits_in_one_message(lang: str) -> None:
-    data = {**DATA, "_mode": "correct"}
-    text, markup = render.review(
+    prompt = render.review(
         lang,
-        token=TOKEN,
-        data=data,
+        data=DATA,
+        mode="correct",
         period=Period(2026, 11),
         unit_name="Chi bộ thôn Đồng Tâm",
         version=3,
         comment="z" * 500,
     )
-    assert len(text) < 4096
-    assert "Học tập &lt;Nghị quyết&gt;" in text
-    assert all(len(data.encode()) <= 64 for data in callback_data(markup))
+    assert len(prompt.text) < 4096
+    assert "Học tập &lt;Nghị quyết&gt;" in prompt.text
+    assert all(len(data.encode()) <= 64 for data in callback_data(prompt, st.REVIEW))

@@ -387,38 +387,35 @@ def test_a_photo_where_text_is_expected_is_refused() -> None:
 
 def test_editing_a_field_returns_to_the_review() -> None:
     _, data = walk(FULL)
-    data = {**data, "_editing": True}
     assert st.edit_start("date") == st.DATE
     data = answer(st.DATE, data, text="4/11")
-    assert st.next_step(st.DATE, data) == st.REVIEW
+    assert st.next_step(st.DATE, data, editing=True) == st.REVIEW
 
 
 def test_editing_attendance_asks_the_whole_group() -> None:
     _, data = walk(FULL)
-    data = {**data, "_editing": True}
     data = answer(st.MEMBERS, data, text="46")
-    assert st.next_step(st.MEMBERS, data) == st.EXEMPT
+    assert st.next_step(st.MEMBERS, data, editing=True) == st.EXEMPT
     data = answer(st.EXEMPT, data, text="3")
     data = answer(st.PRESENT, data, text="43")  # everyone: absences set to 0
-    assert st.next_step(st.PRESENT, data) == st.REVIEW
+    assert st.next_step(st.PRESENT, data, editing=True) == st.REVIEW
     assert data["absent_unexcused"] == 0
 
 
 def test_switching_not_held_to_held_asks_what_is_missing() -> None:
     _, data = walk([(st.HELD, {"choice": st.NO}), (st.REASON, {"text": "Mưa bão"})])
-    data = {**data, "_editing": True}
     data = answer(st.HELD, data, choice=st.YES)
-    assert st.next_step(st.HELD, data) == st.DATE
+    assert st.next_step(st.HELD, data, editing=True) == st.DATE
     data = answer(st.DATE, data, text="3/11")
-    assert st.next_step(st.DATE, data) == st.TYPE
+    assert st.next_step(st.DATE, data, editing=True) == st.TYPE
 
 
 def test_switching_to_thematic_asks_the_topic() -> None:
     _, data = walk(FULL)
-    data = answer(st.TYPE, {**data, "_editing": True}, choice="regular")
-    assert data["topic"] is None and st.next_step(st.TYPE, data) == st.REVIEW
+    data = answer(st.TYPE, data, choice="regular")
+    assert data["topic"] is None and st.next_step(st.TYPE, data, editing=True) == st.REVIEW
     data = answer(st.TYPE, data, choice="thematic")
-    assert st.next_step(st.TYPE, data) == st.TOPIC
+    assert st.next_step(st.TYPE, data, editing=True) == st.TOPIC
 
 
 def test_a_stored_report_prefills_a_complete_draft() -> None:
