@@ -20,6 +20,7 @@ well-formed id names a row that exists and belongs to the presser stays the hand
 from __future__ import annotations
 
 import re
+import types
 import typing
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Literal, Self, get_args, get_origin
@@ -44,7 +45,7 @@ def _encode(value: object) -> str:
 def _decoder(annotation: Any) -> typing.Callable[[str], Any]:
     """The function that reads one field of this type back, raising ValueError on bad text."""
     args = get_args(annotation)
-    if get_origin(annotation) is typing.Union and type(None) in args:
+    if get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args:
         inner = _decoder(next(a for a in args if a is not type(None)))
         return lambda text: None if text == _NONE else inner(text)
     if get_origin(annotation) is Literal:
