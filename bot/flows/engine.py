@@ -160,7 +160,6 @@ class Result:
     outs: list[Out] = field(default_factory=list)
     draft: Draft | None = None  # the live draft after the step (None: ended or none)
     previous_message: int | None = None  # the question answered, to take its buttons away
-    chosen: Option | None = None  # the option pressed or typed, to show under its question
 
 
 def takes(prompt: Prompt, answer: Answer) -> bool:
@@ -210,19 +209,18 @@ class Engine:
 
     async def press(self, context: Any, draft: Draft, option: Option) -> Result:
         """Apply a press that `pressed` accepted."""
-        return await self._answer(context, draft, Answer(choice=option.value), option)
+        return await self._answer(context, draft, Answer(choice=option.value))
 
     async def typed(self, context: Any, answer: Answer) -> Result | None:
         """Typed text or media for the speaker's latest draft; None when there is none."""
         draft = self.latest(context)
         if draft is None:
             return None
-        option = None
         if answer.text is not None:
             option = Prompt.from_stored(draft.prompt).match(answer.text)
             if option is not None:
                 answer = Answer(choice=option.value)
-        return await self._answer(context, draft, answer, option)
+        return await self._answer(context, draft, answer)
 
     async def cancel(self, context: Any) -> Result:
         """/cancel: ask whether to throw the latest conversation away."""
@@ -268,9 +266,7 @@ class Engine:
         run.draft = draft
         return await self._finish(run)
 
-    async def _answer(
-        self, context: Any, draft: Draft, answer: Answer, chosen: Option | None
-    ) -> Result:
+    async def _answer(self, context: Any, draft: Draft, answer: Answer) -> Result:
         flow = self.flows[draft.kind]
         async with context.db.session() as session:
             session.add(draft)
@@ -295,7 +291,7 @@ class Engine:
                     result = await self._control_prompt(run, self._cancel_prompt(run))
                 else:
                     result = await self._finish(run)
-        result.previous_message, result.chosen = previous, chosen
+        result.previous_message = previous
         return result
 
     async def _finish(self, run: Run[Any]) -> Result:
