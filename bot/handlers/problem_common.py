@@ -20,7 +20,7 @@ from bot.usecases.problems import person_language
 from storage.models import Draft, GroupLink, Person
 from storage.queries.drafts import delete_draft, get_draft, save_draft
 
-RAISE_KIND, NOTE_KIND = "problem", "problem_note"
+NOTE_KIND = "problem_note"
 # A note asked for by an action is typed at once; left longer, a later message must not
 # silently become, say, the result of resolving a problem.
 NOTE_LIFETIME = timedelta(hours=12)
