@@ -119,7 +119,7 @@ def status_label(lang: str, status: str) -> str:
 
 
 def step_header(lang: str, step: str) -> str:
-    """ "Bước 2/7. " before the question of a numbered step."""
+    """The "Bước 2/7." that starts the question of a numbered step."""
     number = rules.NUMBERED_STEPS.index(step) + 1
     return _t(lang, "problem.step", number=number, total=len(rules.NUMBERED_STEPS))
 
