@@ -48,8 +48,9 @@ class Prompt:
 
     @property
     def lettered(self) -> bool:
-        """Options are listed a, b, c when numbers are answers of their own (a count, a day)."""
-        return NUMBER in self.accepts
+        """Options are listed a, b, c where something may be typed instead: a number is then an
+        answer of its own (a count, a day), and "1" typed as a title must not pick "1. Hủy"."""
+        return bool({TEXT, NUMBER} & self.accepts)
 
     def marker(self, index: int) -> str:
         """How the plain-text list names the option at `index` (0-based): "1" or "a"."""

@@ -1,4 +1,5 @@
-"""Shared by raising and handling problems: drafts that expire, cards, and notifications."""
+"""Shared by the problem handlers: the note draft that expires, and notifications (the card and
+the language of someone else: bot.usecases.problems)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import CallbackQuery, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest
 
-from bot import i18n
 from bot.clock import now
-from bot.config import Settings
 from bot.context import ChiboContext
 from bot.drafts import is_stale
 from bot.notify import send_quietly
 from bot.render import problems as render
 from bot.rules import problems as rules
-from storage.models import Draft, GroupLink, MeetingReport, Person, Problem
+from bot.usecases.problems import load_card as load_card  # re-exported for problem_handle
+from bot.usecases.problems import person_language
+from storage.models import Draft, GroupLink, Person
 from storage.queries.drafts import delete_draft, get_draft, save_draft
-from storage.queries.problems import recent_events, state_version
-from storage.queries.units import unit_by_id
 
-RAISE_KIND, NOTE_KIND = "problem", "problem_note"
+NOTE_KIND = "problem_note"
 # A note asked for by an action is typed at once; left longer, a later message must not
 # silently become, say, the result of resolving a problem.
 NOTE_LIFETIME = timedelta(hours=12)
@@ -76,31 +75,6 @@ async def edit_quietly(
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             raise
-
-
-def person_language(person: Person | None, settings: Settings) -> str:
-    """The language to write to someone other than the speaker in."""
-    if person is not None and person.language:
-        return i18n.normalise(person.language)
-    return settings.default_language
-
-
-async def load_card(session: AsyncSession, problem: Problem, events: int = 5) -> render.Card:
-    report = await session.get(MeetingReport, problem.report_id) if problem.report_id else None
-    return render.Card(
-        problem=problem,
-        unit=await unit_by_id(session=session, unit_id=problem.unit_id),
-        handling_unit=await unit_by_id(session=session, unit_id=problem.handling_unit_id),
-        reporter=await session.get(Person, problem.reporter_id) if problem.reporter_id else None,
-        version=await state_version(session=session, problem_id=problem.id),
-        events=await recent_events(session=session, problem_id=problem.id, limit=events),
-        report_period=_period_label(report.period) if report else None,
-    )
-
-
-def _period_label(period: str) -> str:
-    year, month = period.split("-")
-    return f"{month}/{year}"
 
 
 async def notify_handlers(

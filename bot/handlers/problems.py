@@ -1,21 +1,24 @@
 """The problems feature: what bot.app registers, in one place.
 
-- problem_raise: /problem, its steps ("p:<token>:..."), adding to an open problem instead.
+- /problem: raising one (or adding to an open one instead), a conversation on the engine
+  (bot.flows.problem; its answers are FlowButtons, registered with the engine in bot.app).
 - problem_handle: /problems (supervisors, filters, pages), /myproblems (reporters), a problem's
   card, photos and location, the handlers' actions and the reporter's "chưa giải quyết".
-Typed answers reach the flows through bot.drafts (kinds "problem" and "problem_note").
+Typed notes reach problem_handle through bot.drafts (kind "problem_note").
 """
 
 from __future__ import annotations
 
 from bot.drafts import Flow
-from bot.handlers import problem_handle, problem_raise
-from bot.handlers.problem_common import NOTE_KIND, RAISE_KIND
+from bot.flows import problem
+from bot.flows import telegram as flows_telegram
+from bot.handlers import problem_handle
+from bot.handlers.problem_common import NOTE_KIND
 from bot.handlers.report_common import private_only
 from bot.render import problems as render
 
 COMMANDS = (
-    ("problem", problem_raise.start),
+    ("problem", flows_telegram.starter(problem.KIND)),
     ("problems", problem_handle.list_command),
     ("myproblems", problem_handle.my_command),
 )
@@ -23,7 +26,6 @@ COMMANDS = (
 BUTTONS = tuple(
     (prefix, private_only(callback))
     for prefix, callback in (
-        (render.RAISE, problem_raise.press),
         (render.LIST, problem_handle.list_press),
         (render.FILTER, problem_handle.filter_press),
         (render.VIEW, problem_handle.view_press),
@@ -36,11 +38,6 @@ BUTTONS = tuple(
 )
 
 FLOWS: dict[str, Flow] = {
-    RAISE_KIND: Flow(
-        typed=problem_raise.on_input,
-        reprompt=problem_raise.reprompt,
-        describe=problem_raise.describe,
-    ),
     NOTE_KIND: Flow(
         typed=problem_handle.on_note,
         reprompt=problem_handle.reprompt_note,

@@ -1,7 +1,6 @@
 """Texts and inline keyboards of the problem features; every user-typed value is escaped here.
 
-Callback data (≤ 64 bytes) by prefix:
-  p:<token>:<what>[:<value>]   a step of raising a problem (the draft's token)
+Callback data (≤ 64 bytes) by prefix (raising a problem is a conversation: bot.flows.problem):
   ph:<id>:<version>:<action>   a handler's action on a problem (its state version)
   pn:<token>:x                 cancel the note being typed
   pv:<id>  pm:<id>             open a problem's card; send its photos and location
@@ -16,15 +15,17 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import i18n
+from bot.buttons import Payload
 from bot.rules import problems as rules
 from storage.models import Person, Problem, ProblemEvent, Unit
 
-RAISE, HANDLE, NOTE, VIEW, MEDIA = "p:", "ph:", "pn:", "pv:", "pm:"
+HANDLE, NOTE, VIEW, MEDIA = "ph:", "pn:", "pv:", "pm:"
 LIST, FILTER, MINE, REOPEN = "pl:", "pf:", "pmy:", "pr:"
 
 ACTION_CODES = {
@@ -37,6 +38,33 @@ ACTION_CODES = {
     rules.MARK_DUPLICATE: "dup",
 }
 ACTIONS_BY_CODE = {code: action for action, code in ACTION_CODES.items()}
+T = TypeVar("T")
+ActionCode = Literal["ack", "sta", "fwd", "res", "rej", "not", "dup"]
+
+
+@dataclass(frozen=True)
+class HandleButton(Payload, prefix="ph"):
+    """A handler's action on a problem, at the state version the card showed."""
+
+    problem: int
+    version: int
+    action: ActionCode
+
+
+@dataclass(frozen=True)
+class MediaButton(Payload, prefix="pm"):
+    """Send a problem's photos and location."""
+
+    problem: int
+
+
+@dataclass(frozen=True)
+class ReopenButton(Payload, prefix="pr"):
+    """The reporter says "not resolved", at the state version they were told of."""
+
+    problem: int
+    version: int
+
 
 # The status filters of the supervisors' list: "open" (the default) and "all" are groups.
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
@@ -67,7 +95,7 @@ def _keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup
     )
 
 
-def _pairs(buttons: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+def _pairs(buttons: list[T]) -> list[list[T]]:
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
@@ -87,68 +115,13 @@ def status_label(lang: str, status: str) -> str:
     return _t(lang, f"problem.status.{status}")
 
 
-# --- raising a problem ---------------------------------------------------------------------
+# --- raising a problem (the questions are bot.flows.problem's) -----------------------------
 
 
-def _raise_button(lang: str, key: str, token: str, what: str, value: str = "") -> tuple[str, str]:
-    data = f"{RAISE}{token}:{what}" + (f":{value}" if value else "")
-    return _t(lang, key), data
-
-
-def _cancel_row(lang: str, token: str) -> list[tuple[str, str]]:
-    return [_raise_button(lang, "problem.button.cancel", token, "x")]
-
-
-def _step(lang: str, step: str) -> str:
+def step_header(lang: str, step: str) -> str:
+    """The "Bước 2/7." that starts the question of a numbered step."""
     number = rules.NUMBERED_STEPS.index(step) + 1
     return _t(lang, "problem.step", number=number, total=len(rules.NUMBERED_STEPS))
-
-
-def ask_unit(lang: str, token: str, units: Sequence[Unit]) -> Prompt:
-    rows = [[(unit.name, f"{RAISE}{token}:u:{unit.id}")] for unit in units]
-    return _t(lang, "problem.ask_unit"), _keyboard([*rows, _cancel_row(lang, token)])
-
-
-def ask_category(lang: str, token: str) -> Prompt:
-    buttons = [
-        (category_label(lang, code), f"{RAISE}{token}:c:{code}") for code in rules.CATEGORIES
-    ]
-    text = _step(lang, "category") + _t(lang, "problem.ask_category")
-    return text, _keyboard([*_pairs(buttons), _cancel_row(lang, token)])
-
-
-def ask_title(lang: str, token: str) -> Prompt:
-    text = _step(lang, "title") + _t(lang, "problem.ask_title", high=rules.TITLE_MAX)
-    return text, _keyboard([_cancel_row(lang, token)])
-
-
-def ask_description(lang: str, token: str) -> Prompt:
-    text = _step(lang, "description") + _t(lang, "problem.ask_description")
-    return text, _keyboard([_cancel_row(lang, token)])
-
-
-def ask_raised_by(lang: str, token: str) -> Prompt:
-    buttons = [
-        _raise_button(lang, f"problem.raised_by.{who}", token, "b", who) for who in rules.RAISED_BY
-    ]
-    text = _step(lang, "raised_by") + _t(lang, "problem.ask_raised_by")
-    return text, _keyboard([buttons, _cancel_row(lang, token)])
-
-
-def ask_urgency(lang: str, token: str) -> Prompt:
-    buttons = [
-        _raise_button(lang, f"problem.urgency.{level}", token, "g", level)
-        for level in rules.URGENCIES
-    ]
-    text = _step(lang, "urgency") + _t(lang, "problem.ask_urgency")
-    return text, _keyboard([buttons, _cancel_row(lang, token)])
-
-
-def ask_media(lang: str, token: str, photos: int, has_location: bool) -> Prompt:
-    text = _step(lang, "media") + _t(lang, "problem.ask_media")
-    if photos or has_location:
-        text += "\n\n" + media_received(lang, photos, has_location)
-    return text, _keyboard([[_raise_button(lang, "problem.button.next", token, "m")]])
 
 
 def media_received(lang: str, photos: int, has_location: bool) -> str:
@@ -156,17 +129,14 @@ def media_received(lang: str, photos: int, has_location: bool) -> str:
     return _t(lang, "problem.media.received", photos=photos, location=location)
 
 
-def ask_report(lang: str, token: str, report_id: int, period_label: str) -> Prompt:
-    rows = [
-        [_raise_button(lang, "problem.button.link_report", token, "r", str(report_id))],
-        [_raise_button(lang, "problem.button.no_report", token, "r", "0")],
-    ]
-    return _t(lang, "problem.ask_report", period=period_label), _keyboard(rows)
+def ask_media(lang: str, photos: int, has_location: bool) -> str:
+    text = step_header(lang, "media") + _t(lang, "problem.ask_media")
+    if photos or has_location:
+        text += "\n\n" + media_received(lang, photos, has_location)
+    return text
 
 
-def ask_similar(
-    lang: str, token: str, category: str, problems: Sequence[Problem], tz: ZoneInfo
-) -> Prompt:
+def ask_similar(lang: str, category: str, problems: Sequence[Problem], tz: ZoneInfo) -> str:
     lines = [
         _t(
             lang,
@@ -179,32 +149,39 @@ def ask_similar(
         for p in problems
     ]
     text = _t(lang, "problem.similar.ask", category=category_label(lang, category))
-    rows = [
-        [(_t(lang, "problem.button.add_to", id=p.id), f"{RAISE}{token}:a:{p.id}")] for p in problems
-    ]
-    rows.append([_raise_button(lang, "problem.button.send_new", token, "n")])
-    return text + "\n" + "\n".join(lines), _keyboard(rows)
+    return text + "\n" + "\n".join(lines)
 
 
-def review(lang: str, token: str, data: dict, unit_name: str, report_label: str | None) -> Prompt:
-    text = _step(lang, "review") + _t(
+@dataclass(frozen=True)
+class Review:
+    """What a problem being raised says so far, shown before it is sent."""
+
+    unit: str
+    category: str
+    title: str
+    description: str
+    raised_by: str
+    urgency: str
+    photos: int = 0
+    has_location: bool = False
+    report_period: str | None = None  # "MM/YYYY" of the monthly report it is linked to
+
+
+def review_text(lang: str, draft: Review) -> str:
+    text = step_header(lang, "review") + _t(
         lang,
         "problem.review",
-        unit=_e(unit_name),
-        category=category_label(lang, data["category"]),
-        title=_e(data["title"]),
-        description=_e(data["description"]),
-        raised_by=_t(lang, f"problem.raised_by.{data['raised_by']}"),
-        urgency=_t(lang, f"problem.urgency.{data['urgency']}"),
-        media=media_received(lang, len(data.get("photos", [])), "location" in data),
+        unit=_e(draft.unit),
+        category=category_label(lang, draft.category),
+        title=_e(draft.title),
+        description=_e(draft.description),
+        raised_by=_t(lang, f"problem.raised_by.{draft.raised_by}"),
+        urgency=_t(lang, f"problem.urgency.{draft.urgency}"),
+        media=media_received(lang, draft.photos, draft.has_location),
     )
-    if report_label:
-        text += "\n" + _t(lang, "problem.review.report", period=report_label)
-    rows = [
-        [_raise_button(lang, "problem.button.send", token, "s")],
-        _cancel_row(lang, token),
-    ]
-    return text, _keyboard(rows)
+    if draft.report_period:
+        text += "\n" + _t(lang, "problem.review.report", period=draft.report_period)
+    return text
 
 
 def sent(lang: str, problem: Problem, handling_unit: Unit, tz: ZoneInfo) -> str:
@@ -290,22 +267,31 @@ def _event_line(lang: str, event: ProblemEvent, person: Person | None, tz: ZoneI
     return line
 
 
-def card_keyboard(
+def card_links(
     lang: str, card: Card, actions: Sequence[str], reopen: bool
-) -> InlineKeyboardMarkup | None:
+) -> list[list[tuple[str, Payload]]]:
     """The handler's `actions`, the reporter's "not resolved" when `reopen`, and the media."""
     p = card.problem
-    buttons = [
-        (_t(lang, f"problem.action.{action}"), f"{HANDLE}{p.id}:{card.version}:{code}")
+    buttons: list[tuple[str, Payload]] = [
+        (_t(lang, f"problem.action.{action}"), HandleButton(p.id, card.version, code))
         for action, code in ACTION_CODES.items()
         if action in actions
     ]
     rows = _pairs(buttons)
     if reopen:
-        rows.append([(_t(lang, "problem.button.reopen"), f"{REOPEN}{p.id}:{card.version}")])
+        rows.append([(_t(lang, "problem.button.reopen"), ReopenButton(p.id, card.version))])
     if p.photos or p.latitude is not None:
-        rows.append([(_t(lang, "problem.button.media"), f"{MEDIA}{p.id}")])
-    return _keyboard(rows) if rows else None
+        rows.append([(_t(lang, "problem.button.media"), MediaButton(p.id))])
+    return rows
+
+
+def card_keyboard(
+    lang: str, card: Card, actions: Sequence[str], reopen: bool
+) -> InlineKeyboardMarkup | None:
+    rows = card_links(lang, card, actions, reopen)
+    if not rows:
+        return None
+    return _keyboard([[(label, data.pack()) for label, data in row] for row in rows])
 
 
 def handler_header(lang: str, kind: str, **values: object) -> str:
@@ -338,7 +324,8 @@ def reporter_update(
 
 
 def reopen_keyboard(lang: str, problem: Problem, version: int) -> InlineKeyboardMarkup:
-    return _keyboard([[(_t(lang, "problem.button.reopen"), f"{REOPEN}{problem.id}:{version}")]])
+    button = ReopenButton(problem.id, version)
+    return _keyboard([[(_t(lang, "problem.button.reopen"), button.pack())]])
 
 
 def ask_note(lang: str, action: str, problem: Problem, token: str) -> Prompt:

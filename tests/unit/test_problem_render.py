@@ -129,19 +129,18 @@ def test_list_buttons_fit_callback_data() -> None:
 
 
 def test_review_escapes_and_fits() -> None:
-    data = {
-        "category": "moi_truong",
-        "title": "<script>",
-        "description": "&" * rules.DESCRIPTION_MAX,
-        "raised_by": "residents",
-        "urgency": "normal",
-        "photos": ["a"],
-        "location": [1.0, 2.0],
-    }
-    text, markup = render.review("vi", "abcd1234", data, "Chi bộ <1>", "08/2025")
+    review = render.Review(
+        unit="Chi bộ <1>",
+        category="moi_truong",
+        title="<script>",
+        description="&" * rules.DESCRIPTION_MAX,
+        raised_by="residents",
+        urgency="normal",
+        photos=1,
+        has_location=True,
+        report_period="08/2025",
+    )
+    text = render.review_text("vi", review)
     assert "&lt;script&gt;" in text and "Chi bộ &lt;1&gt;" in text
+    assert "08/2025" in text
     assert len(visible(text)) < MAX_TEXT
-    assert [b.callback_data for row in markup.inline_keyboard for b in row] == [
-        "p:abcd1234:s",
-        "p:abcd1234:x",
-    ]
