@@ -23,7 +23,7 @@ from bot.commands import publish_menu
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext, load_identity
 from bot.drafts import DraftRouter
-from bot.flows import FLOWS, language
+from bot.flows import FLOWS, invite, language
 from bot.flows import telegram as flows_telegram
 from bot.flows.engine import Engine, FlowButton
 from bot.handlers import (
@@ -31,7 +31,6 @@ from bot.handlers import (
     fallback,
     gate,
     groups,
-    invite,
     problems,
     report,
     start,
@@ -97,11 +96,9 @@ def _register(app: ChiboApplication) -> None:
     add_command(app, "start", start.start)
     add_command(app, "help", start.help_command, private=False)
     add_command(app, "language", flows_telegram.starter(language.KIND))
-    add_command(app, "invite", invite.start)
-    add_buttons(app, invite.PREFIX, invite.press)
+    add_command(app, "invite", flows_telegram.starter(invite.KIND))
     add_command(app, "link", groups.link, private=False)
     add_command(app, "unlink", groups.unlink, private=False)
-    add_buttons(app, groups.PREFIX, groups.confirm)
     for name, callback in (*report.COMMANDS, *problems.COMMANDS):
         add_command(app, name, callback)
     for prefix, callback in (*report.BUTTONS, *problems.BUTTONS):

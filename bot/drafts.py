@@ -84,8 +84,13 @@ class DraftRouter:
 
     def _engine_latest(self, context: ChiboContext) -> bool:
         """Whether the speaker's latest conversation runs on the engine (bot.flows)."""
-        drafts = context.identity.drafts
-        return bool(drafts) and drafts[0].kind in flows_telegram.engine(context).flows
+        engine = flows_telegram.engine(context)
+        drafts = [
+            d
+            for d in context.identity.drafts
+            if d.kind not in engine.flows or d.kind in engine.private_kinds
+        ]
+        return bool(drafts) and drafts[0].kind in engine.flows
 
     async def cancel(self, update: Update, context: ChiboContext) -> None:
         if self._engine_latest(context):

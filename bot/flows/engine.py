@@ -150,7 +150,9 @@ class Flow(Generic[D]):
     resumable: Callable[[Draft], bool] = lambda draft: False
     resume_text: Callable[[Run[D]], str] | None = None  # the offer to continue, if not generic
     lifetime: timedelta | None = None
-    in_groups: bool = False  # its buttons may be pressed in a group chat (linking a group)
+    # Asked in a group chat (linking a group): its buttons may be pressed there, by the one who
+    # started it only; typed messages and /cancel in the private chat leave it alone.
+    in_groups: bool = False
 
 
 @dataclass
@@ -176,7 +178,13 @@ class Engine:
     # --- reading the speaker's drafts (no query: the identity holds them) -------------------
 
     def latest(self, context: Any) -> Draft | None:
-        return context.identity.draft(self.flows)
+        """The speaker's latest draft that a private message answers: not one of a flow asked in
+        a group chat (answered by its buttons only, in that chat)."""
+        return context.identity.draft(self.private_kinds)
+
+    @property
+    def private_kinds(self) -> list[str]:
+        return [kind for kind, flow in self.flows.items() if not flow.in_groups]
 
     def pressed(self, context: Any, button: FlowButton) -> tuple[Draft, Option] | None:
         """The draft and option a press answers, or None when it is stale or forged."""

@@ -18,7 +18,7 @@ from bot.context import ChiboContext
 from bot.flows.engine import Answer, Engine, FlowButton, Out, Result
 from bot.handlers.start import show_menu
 from bot.replies import answer, drop_buttons, quietly
-from storage.queries.drafts import set_message
+from storage.queries.drafts import draft_owner, set_message
 
 ENGINE = "engine"
 
@@ -71,7 +71,7 @@ async def press(update: Update, context: ChiboContext) -> None:
     flows = engine(context)
     pressed = flows.pressed(context, button) if button is not None else None
     if pressed is None or not _chat_allowed(update, flows, pressed[0].kind):
-        await answer(query, context.t("button.expired"), alert=True)
+        await answer(query, await _refusal(update, context, button), alert=True)
         return
     await answer(query)
     draft, option = pressed
@@ -102,6 +102,19 @@ def answer_of(message: Message) -> Answer:
     if message.text is not None:
         return Answer(text=message.text)
     return Answer(document=True)
+
+
+async def _refusal(update: Update, context: ChiboContext, button: FlowButton | None) -> str:
+    """Why a press is not applied: in a group chat, the question may be someone else's (the
+    one query of a refused group press); anything else is an expired button."""
+    chat = update.effective_chat
+    if button is not None and chat is not None and chat.type != ChatType.PRIVATE:
+        async with context.db.session() as session:
+            owner = await draft_owner(session=session, token=button.token)
+        person = context.identity.person
+        if owner is not None and (person is None or owner != person.id):
+            return context.t("group.not_your_button")
+    return context.t("button.expired")
 
 
 def _chat_allowed(update: Update, flows: Engine, kind: str) -> bool:

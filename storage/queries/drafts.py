@@ -32,6 +32,12 @@ async def draft_by_token(*, session: AsyncSession, person_id: int, token: str) -
     return result.first()
 
 
+async def draft_owner(*, session: AsyncSession, token: str) -> int | None:
+    """Whose conversation a token belongs to (a press in a group by someone else), if any."""
+    result = await session.exec(select(Draft.person_id).where(Draft.token == token))
+    return result.first()
+
+
 async def drafts_of(*, session: AsyncSession, person_id: int) -> list[Draft]:
     """The person's drafts (one per kind), the most recently touched first."""
     result = await session.exec(

@@ -177,11 +177,13 @@ def test_supervisor_invites_a_secretary_from_the_chat(tg: TelegramDriver, bot, t
     assert "Chi bộ thôn Đồng Tâm" in browse.buttons
     assert "Chi bộ khu phố 3" not in browse.buttons  # another commune
     dung.press("Chi bộ thôn Đồng Tâm")
-    roles = dung.wait_reply()
+    roles = dung.wait_for_text("Mời vào")  # the answered question first loses its buttons
     assert roles.buttons == [vi("role.secretary"), vi("role.deputy"), vi("role.village_head")]
+    assert browse.buttons == []
     dung.press(vi("role.deputy"))
-    created = dung.wait_reply()
+    created = dung.wait_for_text("https://t.me/")
     code = LINK.search(created.text).group(1)
+    assert roles.buttons == []
 
     binh = tg.user(1002, "Trần Thị Bình")
     binh.send(f"/start {code}")
@@ -189,20 +191,70 @@ def test_supervisor_invites_a_secretary_from_the_chat(tg: TelegramDriver, bot, t
     assert roles_of(run_db, 1002) == [("deputy", tree.cell_a1.id)]
 
 
+def invites_and_links(run_db) -> tuple[list[Invite], list[GroupLink]]:
+    async def read(session):
+        return (
+            (await session.exec(select(Invite))).all(),
+            (await session.exec(select(GroupLink))).all(),
+        )
+
+    return run_db(read)
+
+
+def forged(data: str, value: str) -> str:
+    """A well-formed FlowButton of the same question, carrying a value it did not offer."""
+    prefix, token, step, _ = data.split(":")
+    return f"{prefix}:{token}:{step}:{value}"
+
+
 def test_supervisor_cannot_invite_outside_their_subtree(tg: TelegramDriver, bot, tree, run_db):
+    run_db(lambda s: make_person(s, 2001, "Phạm Thị Dung", tree.commune_a, "supervisor"))
+    dung = tg.user(2001, "Phạm Thị Dung")
+    dung.send("/invite")
+    browse = dung.wait_reply()
+    data = browse.button_data("Chi bộ thôn Đồng Tâm")
+
+    # Forged: a cell of another commune, in a button of the real question (token and step)
+    dung.press_data(forged(data, f"pick.{tree.cell_b1.id}"), browse)
+    assert dung.wait_answer().text == vi("button.expired")
+    dung.press_data(f"inv:r:{tree.cell_b1.id}:secretary")  # the old kind of button
+    assert dung.wait_answer().text == vi("button.expired")
+    dung.assert_no_reply()
+    dung.press("Chi bộ thôn Đồng Tâm")  # the question still stands
+    roles = dung.wait_for_text("Mời vào")
+    dung.press_data(forged(roles.button_data(vi("role.deputy")), "role.admin"), roles)
+    assert dung.wait_answer().text == vi("button.expired")
+
+    assert invites_and_links(run_db) == ([], [])
+    bot.assert_no_errors()
+
+
+def test_a_unit_is_picked_by_typing_its_name_without_diacritics(
+    tg: TelegramDriver, bot, tree, run_db
+):
     run_db(lambda s: make_person(s, 2001, "Phạm Thị Dung", tree.commune_a, "supervisor"))
     dung = tg.user(2001, "Phạm Thị Dung")
     dung.send("/invite")
     dung.wait_reply()
 
-    dung.press_data(f"inv:r:{tree.cell_b1.id}:secretary")  # forged: a cell of another commune
+    dung.send("chi bo thon tan tien")
+    roles = dung.wait_for_text("Mời vào")
+    assert "Chi bộ thôn Tân Tiến" in roles.text
+    dung.send("  TRUONG THON, khu pho ")
+    created = dung.wait_for_text("https://t.me/")
 
-    assert dung.wait_answer().text == vi("invite.not_allowed_unit")
+    assert "Trưởng thôn" in created.text
+    (made,), _ = invites_and_links(run_db)
+    assert (made.unit_id, made.role) == (tree.cell_a2.id, "village_head")
 
-    async def invites(session):
-        return (await session.exec(select(Invite))).all()
+    async def audit(session):
+        return (
+            await session.exec(select(AuditEvent).where(AuditEvent.action == "invite.create"))
+        ).all()
 
-    assert run_db(invites) == []
+    (event,) = run_db(audit)
+    assert event.entity_id == str(made.id) and event.after["role"] == "village_head"
+    assert event.actor == "telegram:2001"
 
 
 def test_secretaries_cannot_invite(tg: TelegramDriver, bot, tree, run_db):
@@ -236,6 +288,7 @@ def test_a_supervisor_links_a_group_and_others_are_refused(tg: TelegramDriver, b
 
     assert run_db(links) == [(-100123, tree.commune_a.id)]
 
+    assert group.messages()[-2].buttons == []  # the answered question keeps no buttons
     group.send(dung, "/invite")  # private-only commands are refused in groups
     assert group.wait_reply().text == vi("group.private_only")
     group.send(dung, "/unlink")
@@ -251,3 +304,26 @@ def test_group_chatter_is_ignored(tg: TelegramDriver, bot, tree):
     group.send(an, "/start@SomeOtherBot")
 
     group.assert_no_reply()
+
+
+def test_a_forged_group_link_links_nothing(tg: TelegramDriver, bot, tree, run_db):
+    run_db(lambda s: make_person(s, 2001, "Phạm Thị Dung", tree.commune_a, "supervisor"))
+    dung = tg.user(2001, "Phạm Thị Dung")
+    group = tg.group(-100123, "Đảng ủy xã Đông Ngũ")
+    group.add(dung, "administrator")
+    group.send(dung, "/link")
+    question = group.wait_reply()
+    data = question.button_data("Đảng ủy xã Đông Ngũ")
+
+    group.press_data(dung, forged(data, f"unit.{tree.commune_b.id}"), question)
+    assert group.wait_answer().text == vi("button.expired")
+    dung.send("dang uy phuong hong gai")  # a private message does not answer the group's question
+    assert dung.wait_reply().text == vi("fallback.not_understood")
+    assert invites_and_links(run_db) == ([], [])
+
+    group.press(dung, vi("group.cancel"))
+    assert group.wait_for_text(vi("group.cancelled"))
+    group.press_data(dung, data, question)  # too late: the question was answered
+    assert group.wait_answer().text == vi("button.expired")
+    assert invites_and_links(run_db) == ([], [])
+    bot.assert_no_errors()
