@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import menu
+from bot import menu, polling
 from bot.commands import publish_menu
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext, load_identity
@@ -35,6 +35,7 @@ from bot.handlers import (
     start,
     supervisor,
 )
+from bot.polling import ReceivedQueue
 from bot.processing import PerChatUpdateProcessor
 from storage.db import Database
 
@@ -46,6 +47,7 @@ Callback = Callable[[Update, ChiboContext], Awaitable[None]]
 
 
 def build_application(settings: Settings, db: Database | None = None) -> ChiboApplication:
+    processor = PerChatUpdateProcessor()  # chats at once, each one in order
     builder = (
         ApplicationBuilder()
         .token(settings.token())
@@ -54,7 +56,8 @@ def build_application(settings: Settings, db: Database | None = None) -> ChiboAp
         # PTB's bucket (30 a second overall, 20 a minute per group) for every call, retrying a
         # RetryAfter; notifications are also paced one per 1/30 s (bot.notify), replies are not.
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(PerChatUpdateProcessor())  # chats at once, each one in order
+        .concurrent_updates(processor)
+        .update_queue(ReceivedQueue(processor))  # stopping, to know what was not handled
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -63,6 +66,7 @@ def build_application(settings: Settings, db: Database | None = None) -> ChiboAp
     if settings.telegram_api_file_url:
         builder = builder.base_file_url(settings.telegram_api_file_url)
     application = builder.build()
+    polling.install(application)
     application.bot_data["settings"] = settings
     application.bot_data["db"] = db or Database(settings.database_url)
     application.bot_data["commands"] = {}

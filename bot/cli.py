@@ -117,9 +117,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     migrate.upgrade(settings.database_url)
 
-    from telegram import Update
-
-    from bot import webhook
+    from bot import polling, webhook
     from bot.app import build_application
     from bot.jobs import schedule
 
@@ -129,5 +127,5 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if args.webhook:
         asyncio.run(webhook.serve(application, settings))
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        polling.run_polling(application)  # stops gracefully on SIGINT/SIGTERM
     return OK
