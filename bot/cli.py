@@ -83,6 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = group(commands, "db", "Database schema.")
     command(db, "upgrade", "Create or upgrade the database schema.", cmd_db_upgrade)
+    revision = command(
+        db,
+        "revision",
+        "Write the next migration from what the models changed (docs/SCHEMA.md).",
+        cmd_db_revision,
+    )
+    revision.add_argument("-m", "--message", required=True, help="what the migration does")
+    revision.add_argument(
+        "--empty", action="store_true", help="an empty migration, to write by hand (data)"
+    )
 
     units = group(commands, "units", "The organisation tree: import it from CSV, show it.")
     units_csv.register(units)
@@ -99,6 +109,22 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
     migrate.upgrade(settings.database_url)
     print(f"Database schema is up to date ({safe_url(settings.database_url)}).")
+    return OK
+
+
+def cmd_db_revision(settings: Settings, args: argparse.Namespace) -> int:
+    from storage import migrate
+
+    if not args.empty and not migrate.is_up_to_date(settings.database_url):
+        raise SchemaError(
+            "The database is not at the latest migration: run `chibo db upgrade` first, so that "
+            "the new migration holds only what the models changed."
+        )
+    path = migrate.revision(settings.database_url, args.message, empty=args.empty)
+    if path is None:
+        print("The models and the database agree: no migration written.")
+        return OK
+    print(f"Wrote {path}: read it, then `chibo db upgrade` (docs/SCHEMA.md).")
     return OK
 
 
