@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -43,7 +44,7 @@ from storage.db import Database
 # fallback is the last handler of the features' group.
 IDENTITY, GATE, FEATURES = -100, -90, 0
 
-Callback = Callable[[Update, ChiboContext], Awaitable[None]]
+Callback = Callable[[Update, ChiboContext], Coroutine[Any, Any, None]]
 
 
 def build_application(settings: Settings, db: Database | None = None) -> ChiboApplication:
@@ -106,8 +107,8 @@ def _register(app: ChiboApplication) -> None:
     add_buttons(app, groups.PREFIX, groups.confirm)
     for name, callback in (*report.COMMANDS, *problems.COMMANDS):
         add_command(app, name, callback)
-    for prefix, callback in (*report.BUTTONS, *problems.BUTTONS):
-        add_buttons(app, prefix, callback)
+    for prefix, on_press in (*report.BUTTONS, *problems.BUTTONS):
+        add_buttons(app, prefix, on_press)
     add_command(app, "summary", supervisor.summary, private=False)
     add_command(app, "missing", supervisor.missing, private=False)
     add_command(app, "export", supervisor.export)

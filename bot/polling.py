@@ -64,7 +64,7 @@ class HeldOffsetUpdater(Updater):
         self._held: int | None = None
         super().__init__(bot=bot, update_queue=update_queue)
 
-    @property  # type: ignore[override]
+    @property
     def _last_update_id(self) -> int:
         return self._fetched if self._held is None else self._held
 

@@ -101,6 +101,8 @@ def make_server(application: ChiboApplication, secret: str) -> tornado.httpserve
 
 async def serve(application: ChiboApplication, settings: Settings) -> None:
     """Register the webhook with Telegram and serve until SIGINT/SIGTERM."""
+    # cmd_run refuses --webhook without both settings
+    assert settings.webhook_secret is not None and settings.webhook_url is not None
     secret = settings.webhook_secret.get_secret_value()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
