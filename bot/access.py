@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.rules.org import ADMIN, CELL, CELL_ROLES, DEPUTY, SECRETARY, SUPERVISOR, VILLAGE_HEAD
 
@@ -37,6 +37,7 @@ class RoleLike(Protocol):
 
 
 Grant = tuple[RoleLike, UnitLike]
+U = TypeVar("U", bound=UnitLike)
 
 # action -> the roles that may take it on their own unit (cell roles) or subtree (others)
 _POLICY: dict[Action, frozenset[str]] = {
@@ -74,7 +75,7 @@ def can(grants: Iterable[Grant], action: Action, unit: UnitLike) -> bool:
     return False
 
 
-def scope(grants: Iterable[Grant], action: Action) -> list[UnitLike]:
+def scope(grants: Iterable[tuple[RoleLike, U]], action: Action) -> list[U]:
     """The units whose subtrees (own cell, for cell roles) the action covers, without overlaps.
 
     Lists and counts use this: an administrator's scope is each of their roots (an admin role is
@@ -86,7 +87,7 @@ def scope(grants: Iterable[Grant], action: Action) -> list[UnitLike]:
         if assignment.role == ADMIN or assignment.role in _POLICY[action]
     ]
     roots.sort(key=lambda u: len(u.path))
-    kept: list[UnitLike] = []
+    kept: list[U] = []
     for unit in roots:
         if not any(is_within(unit, outer) for outer in kept):
             kept.append(unit)

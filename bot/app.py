@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -18,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import menu
+from bot import menu, polling
 from bot.commands import publish_menu
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext, load_identity
@@ -36,6 +37,7 @@ from bot.handlers import (
     start,
     supervisor,
 )
+from bot.polling import ReceivedQueue
 from bot.processing import PerChatUpdateProcessor
 from storage.db import Database
 
@@ -43,10 +45,11 @@ from storage.db import Database
 # fallback is the last handler of the features' group.
 IDENTITY, GATE, FEATURES = -100, -90, 0
 
-Callback = Callable[[Update, ChiboContext], Awaitable[None]]
+Callback = Callable[[Update, ChiboContext], Coroutine[Any, Any, None]]
 
 
 def build_application(settings: Settings, db: Database | None = None) -> ChiboApplication:
+    processor = PerChatUpdateProcessor()  # chats at once, each one in order
     builder = (
         ApplicationBuilder()
         .token(settings.token())
@@ -55,7 +58,8 @@ def build_application(settings: Settings, db: Database | None = None) -> ChiboAp
         # PTB's bucket (30 a second overall, 20 a minute per group) for every call, retrying a
         # RetryAfter; notifications are also paced one per 1/30 s (bot.notify), replies are not.
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(PerChatUpdateProcessor())  # chats at once, each one in order
+        .concurrent_updates(processor)
+        .update_queue(ReceivedQueue(processor))  # stopping, to know what was not handled
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -64,6 +68,7 @@ def build_application(settings: Settings, db: Database | None = None) -> ChiboAp
     if settings.telegram_api_file_url:
         builder = builder.base_file_url(settings.telegram_api_file_url)
     application = builder.build()
+    polling.install(application)
     application.bot_data["settings"] = settings
     application.bot_data["db"] = db or Database(settings.database_url)
     application.bot_data["commands"] = {}
@@ -101,8 +106,8 @@ def _register(app: ChiboApplication) -> None:
     add_command(app, "unlink", groups.unlink, private=False)
     for name, callback in (*report.COMMANDS, *problems.COMMANDS):
         add_command(app, name, callback)
-    for prefix, callback in (*report.BUTTONS, *problems.BUTTONS):
-        add_buttons(app, prefix, callback)
+    for prefix, on_press in (*report.BUTTONS, *problems.BUTTONS):
+        add_buttons(app, prefix, on_press)
     add_command(app, "summary", supervisor.summary, private=False)
     add_command(app, "missing", supervisor.missing, private=False)
     add_command(app, "export", supervisor.export)

@@ -83,6 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = group(commands, "db", "Database schema.")
     command(db, "upgrade", "Create or upgrade the database schema.", cmd_db_upgrade)
+    revision = command(
+        db,
+        "revision",
+        "Write the next migration from what the models changed (docs/SCHEMA.md).",
+        cmd_db_revision,
+    )
+    revision.add_argument("-m", "--message", required=True, help="what the migration does")
+    revision.add_argument(
+        "--empty", action="store_true", help="an empty migration, to write by hand (data)"
+    )
 
     units = group(commands, "units", "The organisation tree: import it from CSV, show it.")
     units_csv.register(units)
@@ -102,6 +112,22 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_db_revision(settings: Settings, args: argparse.Namespace) -> int:
+    from storage import migrate
+
+    if not args.empty and not migrate.is_up_to_date(settings.database_url):
+        raise SchemaError(
+            "The database is not at the latest migration: run `chibo db upgrade` first, so that "
+            "the new migration holds only what the models changed."
+        )
+    path = migrate.revision(settings.database_url, args.message, empty=args.empty)
+    if path is None:
+        print("The models and the database agree: no migration written.")
+        return OK
+    print(f"Wrote {path}: read it, then `chibo db upgrade` (docs/SCHEMA.md).")
+    return OK
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.token():
         print(
@@ -117,9 +143,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     migrate.upgrade(settings.database_url)
 
-    from telegram import Update
-
-    from bot import webhook
+    from bot import polling, webhook
     from bot.app import build_application
     from bot.jobs import schedule
 
@@ -129,5 +153,5 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if args.webhook:
         asyncio.run(webhook.serve(application, settings))
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        polling.run_polling(application)  # stops gracefully on SIGINT/SIGTERM
     return OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
@@ -95,7 +96,8 @@ class ChiboContext(CallbackContext[ExtBot, dict, dict, dict]):
         return commands_for(self.identity.role_names, self.application.bot_data["commands"])
 
 
-ChiboApplication = Application[ExtBot, ChiboContext, dict, dict, dict, object]
+# The context type stays Any: PTB types handlers and jobs with its own type variable for it.
+ChiboApplication = Application[ExtBot[Any], Any, dict, dict, dict, Any]
 
 
 async def load_identity(update: Update, context: ChiboContext) -> None:

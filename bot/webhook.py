@@ -5,6 +5,9 @@ POST /telegram (Telegram's updates; the secret token header is required) and GET
 load balancer: 200 when the database answers, 503 when it does not). Behind a reverse proxy,
 terminate TLS there and forward /telegram and /health to WEBHOOK_LISTEN:WEBHOOK_PORT.
 
+On SIGINT/SIGTERM the updates being handled finish (bot.processing, "Stopping"); an update that
+comes meanwhile, or that was refused, is answered 503, so Telegram delivers it again.
+
 An update is answered once it has been handled, not on receipt: Telegram sends a chat's next
 update only after the previous one was answered, so one person's quick answers stay in order
 even when several processes share the load. A slow update (a country's export) is answered
@@ -28,6 +31,7 @@ from telegram import Update
 
 from bot.config import Settings
 from bot.context import ChiboApplication
+from bot.processing import STOP_GRACE, PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +56,18 @@ class TelegramUpdates(tornado.web.RequestHandler):
             self.set_status(400)
             return
         app = self.bot_app
+        processor = app.update_processor
+        assert isinstance(processor, PerChatUpdateProcessor)
+        if processor.stopping or not app.running:
+            self.set_status(503)  # stopping: Telegram sends it again, to this or another process
+            return
+        processor.expect(update)
         handled = app.create_task(
-            app.update_processor.process_update(update, app.process_update(update)), update
+            processor.process_update(update, app.process_update(update)), update
         )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(handled), ANSWER_WITHIN)
-        self.set_status(200)
+        self.set_status(503 if processor.refused(update) else 200)
 
     def log_exception(self, *args: object) -> None:  # never log request bodies or headers
         log.error("Webhook request failed")
@@ -91,6 +101,8 @@ def make_server(application: ChiboApplication, secret: str) -> tornado.httpserve
 
 async def serve(application: ChiboApplication, settings: Settings) -> None:
     """Register the webhook with Telegram and serve until SIGINT/SIGTERM."""
+    # cmd_run refuses --webhook without both settings
+    assert settings.webhook_secret is not None and settings.webhook_url is not None
     secret = settings.webhook_secret.get_secret_value()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -107,7 +119,10 @@ async def serve(application: ChiboApplication, settings: Settings) -> None:
         server.listen(settings.webhook_port, address=settings.webhook_listen)
         log.info("Webhook listening on %s:%s", settings.webhook_listen, settings.webhook_port)
         await stop.wait()
-        server.stop()
+        server.stop()  # no new connection; a request on an open one is answered 503
+        processor = application.update_processor
+        assert isinstance(processor, PerChatUpdateProcessor)
+        await processor.stop(STOP_GRACE)  # the updates being handled finish (bounded)
         await application.stop()
         if application.post_stop:  # as run_polling does (the jobs' lease is given up there)
             await application.post_stop(application)

@@ -53,6 +53,7 @@ def _use_wal(cursor: Any) -> None:
 
 def insert(session: AsyncSession, model: type) -> Any:
     """An INSERT for the session's database that takes `.on_conflict_do_nothing(...)`."""
+    assert session.bind is not None  # Database.session() binds every session to its engine
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     return dialect.insert(model)
 

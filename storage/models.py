@@ -327,3 +327,9 @@ class Lease(SQLModel, table=True):
     name: str = Field(max_length=64, primary_key=True)
     holder: str = Field(max_length=128)
     expires_at: datetime = _when()
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """A model's Core table, for bulk and Core queries (every table model has one; SQLModel's
+    type does not say so)."""
+    return model.__table__  # type: ignore[attr-defined]

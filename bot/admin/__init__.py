@@ -12,7 +12,7 @@ import asyncio
 import getpass
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,7 +37,7 @@ class SchemaError(Exception):
 
 
 def command(
-    group: argparse._SubParsersAction, name: str, summary: str, handler: Handler, **kwargs: object
+    group: argparse._SubParsersAction, name: str, summary: str, handler: Handler, **kwargs: Any
 ) -> argparse.ArgumentParser:
     """A subcommand whose `--help` shows `summary`; `handler(settings, args)` runs it."""
     parser = group.add_parser(name, help=summary, description=summary, **kwargs)

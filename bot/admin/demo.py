@@ -31,7 +31,14 @@ from bot.rules.periods import Period, deadline_end
 from bot.rules.problems import CATEGORIES
 from bot.rules.report import REPORT_FIELDS
 from storage.db import Database
-from storage.models import MeetingReport, Person, Problem, ProblemEvent, RoleAssignment
+from storage.models import (
+    MeetingReport,
+    Person,
+    Problem,
+    ProblemEvent,
+    RoleAssignment,
+    table_of,
+)
 from storage.queries.audit import record
 from storage.queries.units import codes_taken
 
@@ -463,8 +470,8 @@ async def seed_demo(
                 }
                 report_rows.append(report)
     await _insert(session, MeetingReport, report_rows)
-    table = MeetingReport.__table__
-    found = await session.exec(
+    table = table_of(MeetingReport)
+    found = await session.exec(  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
         sa.select(table.c.unit_id, table.c.period, table.c.id).where(
             table.c.period.in_([str(p) for p in periods])
         )
@@ -473,18 +480,19 @@ async def seed_demo(
 
     start = datetime.combine(periods[0].first_day, time(8, 0), tzinfo=tz)
     active_now = [c for c in plan.cells if is_active_in(c.valid_from, c.valid_to, current)]
-    problem_rows, event_rows = [], []
+    problem_rows: list[dict[str, Any]] = []
+    event_rows: list[tuple[int, dict[str, Any]]] = []
     for index in range(rng.randint(280, 360)):
         cell = rng.choice(active_now)
         problem, events = plan_problem(rng, cell, start, now)
-        period = str(Period.of(problem["created_at"].astimezone(tz).date()))
+        month = str(Period.of(problem["created_at"].astimezone(tz).date()))
         handling = problem.pop("handling")
         problem |= {
             "unit_id": ids[cell.code],
             "handling_unit_id": ids[handling],
             "raised_by": "cell",
             "photos": [],
-            "report_id": report_ids.get((ids[cell.code], period)) if rng.random() < 0.5 else None,
+            "report_id": report_ids.get((ids[cell.code], month)) if rng.random() < 0.5 else None,
             "reporter_id": secretary_of.get(cell.code),
         }
         problem_rows.append(problem)
@@ -530,7 +538,7 @@ async def _seed_people(
     joined: datetime,
 ) -> list[tuple[int, str, str]]:
     """A handful of people with roles: (person id, unit code, role) for each role."""
-    first_cells = {}
+    first_cells: dict[str, str] = {}
     for cell in plan.cells:
         first_cells.setdefault(cell.parent, cell.code)
     ward, commune = plan.committees[0], plan.committees[28]
@@ -585,7 +593,7 @@ async def _insert(
     `rows`: SQLite then inserts row by row, so only for a few hundred rows."""
     if not rows:
         return []
-    table = model.__table__
+    table = table_of(model)
     if not ids:
         await session.exec(sa.insert(table), params=rows)
         return []

@@ -8,6 +8,7 @@ import re
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -121,7 +122,9 @@ async def bot_username(settings: Settings) -> str:
     """The bot's username from getMe (through TELEGRAM_API_BASE_URL when set, like the bot)."""
     from telegram import Bot  # imported here: most commands never talk to Telegram
 
-    kwargs = {"base_url": settings.telegram_api_base_url} if settings.telegram_api_base_url else {}
+    kwargs: dict[str, Any] = (
+        {"base_url": settings.telegram_api_base_url} if settings.telegram_api_base_url else {}
+    )
     async with Bot(settings.token(), **kwargs) as bot:
         return bot.username
 

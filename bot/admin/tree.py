@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, cast
 
 from bot.admin import OK, command, named_unit, with_database
 from bot.config import Settings
@@ -174,7 +174,8 @@ def cmd_tree(settings: Settings, args: argparse.Namespace) -> int:
                     u.successor_id for u in units if u.successor_id and u.successor_id not in known
                 ),
             )
-            return _Loaded(units, holders, outside)
+            # Core rows with the TreeUnit fields (storage.queries.units.UNIT_FIELDS)
+            return _Loaded(cast(list[TreeUnit], units), holders, outside)
 
     loaded = with_database(settings, work)
     if not loaded.units:

@@ -356,7 +356,7 @@ def _targets(
     for row in units_file.rows:
         unit_id = ids[row.code]
         is_new = unit_id not in stored
-        target = {"code": row.code} if is_new else stored[unit_id]._asdict()
+        target: dict[str, Any] = {"code": row.code} if is_new else stored[unit_id]._asdict()
         target |= {
             "name": row.name,
             "kind": row.kind,

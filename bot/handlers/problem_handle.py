@@ -204,7 +204,7 @@ async def view_press(update: Update, context: ChiboContext) -> None:
         return
     await query.answer()
     text, markup = _card_message(context, card)
-    await query.message.reply_text(text, reply_markup=markup)
+    await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 async def media_press(update: Update, context: ChiboContext) -> None:
@@ -215,7 +215,7 @@ async def media_press(update: Update, context: ChiboContext) -> None:
         await query.answer(context.t("problem.refused.missing"), show_alert=True)
         return
     await query.answer()
-    problem, chat_id = card.problem, query.message.chat_id
+    problem, chat_id = card.problem, update.effective_chat.id
     for start in range(0, len(problem.photos), 10):  # an album holds at most ten
         chunk = problem.photos[start : start + 10]
         if len(chunk) == 1:
@@ -442,7 +442,7 @@ async def _ask_note(
         return
     await query.answer()
     text, markup = render.ask_note(context.lang, action, problem, draft.token)
-    await query.message.reply_text(text, reply_markup=markup)
+    await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 async def note_cancel(update: Update, context: ChiboContext) -> None:

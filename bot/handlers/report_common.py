@@ -3,7 +3,7 @@ the speaker's reporting cells, and how a stored report is shown."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -23,7 +23,7 @@ from bot.rules.report import STATUS_RETURNED, can_amend, history_status, referen
 from storage.models import MeetingReport, Unit
 from storage.queries.reports import person_by_id, snapshot
 
-Callback = Callable[[Update, ChiboContext], Awaitable[None]]
+Callback = Callable[[Update, ChiboContext], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)

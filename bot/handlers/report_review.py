@@ -191,7 +191,7 @@ async def _return(
             by_id=context.identity.person.id,
             comment=comment,
             now=now(context),
-            actor=context.actor["actor"],
+            actor=str(context.actor["actor"]),
         )
     except ReportConflict as conflict:
         view = await report_text(session, context, conflict.current, unit)

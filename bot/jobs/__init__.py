@@ -17,9 +17,10 @@ nobody led, within CATCH_UP_HOURS). Whether a run sends anything is decided by t
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext
@@ -107,7 +108,7 @@ def env_of(application: ChiboApplication) -> JobEnv:
     return JobEnv(application.bot_data["settings"], application.bot_data["db"], application.bot)
 
 
-def _scheduled(name: str) -> Callable[[ChiboContext], Awaitable[None]]:
+def _scheduled(name: str) -> Callable[[Any], Coroutine[Any, Any, None]]:  # (ChiboContext)
     async def callback(context: ChiboContext) -> None:
         if not _leading(context):
             return
@@ -140,7 +141,7 @@ async def run_job(
         await application.bot_data["db"].dispose()
 
 
-Job = Callable[..., Awaitable[JobResult]]  # (settings, at, period=None)
+Job = Callable[..., Coroutine[Any, Any, JobResult]]  # (settings, at, period=None)
 
 
 def _job(name: str, summary: str) -> Job:

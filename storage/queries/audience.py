@@ -51,7 +51,7 @@ async def committee_chats(
     for unit_id, chat_id in result.all():
         groups.setdefault(unit_id, []).append(Chat(chat_id))
     supervisors: dict[int, list[Chat]] = {}
-    for unit_id, telegram_id, language in (await session.exec(_supervisors_of(unit_ids))).all():
+    for unit_id, telegram_id, language in (await session.exec(_supervisors_of(unit_ids))).all():  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
         supervisors.setdefault(unit_id, []).append(Chat(telegram_id, language))
     return {
         unit_id: groups.get(unit_id) or supervisors[unit_id]
@@ -130,7 +130,7 @@ async def reminder_targets(
     )
     if unit_ids is not None:
         query = query.where(col(Unit.id).in_(unit_ids))
-    return [ReminderTarget(*row) for row in (await session.exec(query)).all()]
+    return [ReminderTarget(*row) for row in (await session.exec(query)).all()]  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
 
 
 async def has_reported(*, session: AsyncSession, unit_id: int, period: Period) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import AuditEvent, utcnow
+from storage.models import AuditEvent, table_of, utcnow
 
 
 @dataclass(frozen=True)
@@ -84,5 +84,5 @@ async def record_many(
         for change in changes
     ]
     if rows:
-        await session.exec(sa.insert(AuditEvent.__table__), params=rows)
+        await session.exec(sa.insert(table_of(AuditEvent)), params=rows)
     return len(rows)

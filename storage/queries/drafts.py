@@ -61,7 +61,9 @@ async def start_draft(
     base_version: int | None = None,
 ) -> Draft:
     """A fresh draft with a new token, replacing the person's draft of that kind if any."""
-    await session.exec(delete(Draft).where(Draft.person_id == person_id, Draft.kind == kind))
+    await session.exec(
+        delete(Draft).where(col(Draft.person_id) == person_id, col(Draft.kind) == kind)
+    )
     draft = Draft(
         person_id=person_id,
         kind=kind,

@@ -34,7 +34,7 @@ from bot.rules.org import REPORTING_ROLES
 from bot.rules.periods import Period, deadline_day, deadline_end
 from bot.rules.problems import OPEN_STATUSES, RESOLVED
 from bot.rules.report import THEMATIC
-from storage.models import MeetingReport, Person, Problem, RoleAssignment, Unit
+from storage.models import MeetingReport, Person, Problem, RoleAssignment, Unit, table_of
 from storage.queries.units import active_between
 
 CELL = "cell"
@@ -135,7 +135,7 @@ async def _without_jit(session: AsyncSession) -> None:
     """PostgreSQL's JIT spends over a second compiling a country-wide count that runs in one
     and a half: off for the rest of this transaction (queries here are short and many)."""
     if session.bind.dialect.name == "postgresql":
-        await session.exec(text("SET LOCAL jit = off"))
+        await session.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
 
 
 async def _by_lookup(session: AsyncSession, root: Unit) -> bool:
@@ -148,7 +148,7 @@ async def _by_lookup(session: AsyncSession, root: Unit) -> bool:
 def _month_report(period: Period, lookup: bool) -> tuple[Any, ColumnElement[bool]]:
     """The cell's report for the month (at most one), to LEFT JOIN to Unit, with its ON clause."""
     if not lookup:
-        r = MeetingReport.__table__.alias("r")
+        r = table_of(MeetingReport).alias("r")
         return r, and_(r.c.unit_id == col(Unit.id), r.c.period == str(period))
     report = (
         select(*(getattr(MeetingReport, name) for name in _REPORT_COLUMNS))
@@ -196,7 +196,7 @@ async def counts_by_child(
     above = and_(rated, QUALITY_DENOMINATOR * r.present > QUALITY_NUMERATOR * due)
     child = _child(root).label("child")
     query = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
             child,
             func.count(),
             func.count(r.unit_id),
@@ -279,7 +279,7 @@ async def problem_figures(
     )
     child = _child(root).label("child")
     query = (
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
             child,
             col(p.category),
             _flag(new),
@@ -365,7 +365,7 @@ async def trend(
     received = {period: (count, timely) for period, count, timely in rows}
     return [
         MonthTrend(p, expected, *received.get(str(p), (0, 0)))
-        for p, expected in zip(periods, expected_row, strict=True)
+        for p, expected in zip(periods, expected_row, strict=True)  # type: ignore[call-overload]  # the row of a many-column select is untyped
     ]
 
 
@@ -437,7 +437,7 @@ async def report_rows(
     *, session: AsyncSession, root: Unit, period: Period, batch: int = 1000
 ) -> AsyncIterator[ReportRow]:
     """Every expected cell with its report, by child unit then code, streamed in batches."""
-    child = Unit.__table__.alias("child")
+    child = table_of(Unit).alias("child")
     query = (
         select(child.c.name, Unit.code, Unit.name, MeetingReport)
         .select_from(Unit)
@@ -446,7 +446,7 @@ async def report_rows(
             MeetingReport,
             and_(
                 col(MeetingReport.unit_id) == col(Unit.id),
-                MeetingReport.period == str(period),
+                col(MeetingReport.period) == str(period),
             ),
         )
         .where(*_expected(root, period))
@@ -463,7 +463,7 @@ async def problem_rows(
 ) -> AsyncIterator[tuple[Problem, str, str]]:
     """Problems of the subtree open now or new or resolved in [start, end), oldest first, with
     their cell's and their handling unit's names."""
-    handler = Unit.__table__.alias("handler")
+    handler = table_of(Unit).alias("handler")
     p = Problem
     query = (
         select(p, Unit.name, handler.c.name)

@@ -43,14 +43,14 @@ async def nearest_supervised_ancestor(*, session: AsyncSession, unit: Unit) -> U
     above = await ancestors(session=session, unit=unit)
     if not above:
         return None
-    rows = await session.exec(_active_supervisor_on([u.id for u in above]))
+    rows = await session.exec(_active_supervisor_on([u.id for u in above]))  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
     supervised = {unit_id for unit_id, _ in rows.all()}
     return next((u for u in above if u.id in supervised), None)
 
 
 async def supervisors_of(*, session: AsyncSession, unit_id: int) -> list[Person]:
     """The active people holding a supervisor role on exactly this unit."""
-    rows = await session.exec(_active_supervisor_on([unit_id]).order_by(col(Person.id)))
+    rows = await session.exec(_active_supervisor_on([unit_id]).order_by(col(Person.id)))  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
     people: dict[int, Person] = {}
     for _, person in rows.all():
         people.setdefault(person.id, person)
@@ -210,7 +210,7 @@ async def list_problems(
         col(Problem.status).in_(statuses),
     ]
     if category is not None:
-        conditions.append(Problem.category == category)
+        conditions.append(col(Problem.category) == category)
     base = select(Problem, Unit).join(Unit, col(Unit.id) == Problem.unit_id).where(*conditions)
     total = (
         await session.exec(
@@ -248,8 +248,8 @@ async def new_problems_since(
     """Problems that `unit` handles, still new, that reached it (raised, or forwarded up to it)
     at or after `since`, oldest first: for a digest to the unit's supervisors."""
     arrived = exists().where(
-        ProblemEvent.problem_id == Problem.id,
-        ProblemEvent.to_status == NEW,
+        col(ProblemEvent.problem_id) == Problem.id,
+        col(ProblemEvent.to_status) == NEW,
         col(ProblemEvent.created_at) >= since,
     )
     rows = await session.exec(

@@ -45,7 +45,8 @@ async def children_page(
     and how many children there are in all."""
     today = utcnow().date()
     current = and_(
-        Unit.parent_id == parent_id, or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) >= today)
+        col(Unit.parent_id) == parent_id,
+        or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) >= today),
     )
     total = (await session.exec(select(func.count()).select_from(Unit).where(current))).one()
     grandchild = aliased(Unit)

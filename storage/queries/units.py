@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Row, and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Person, RoleAssignment, Unit
+from storage.models import Person, RoleAssignment, Unit, table_of
+
+K = TypeVar("K", bound=Hashable)
 
 
 async def unit_by_code(*, session: AsyncSession, code: str) -> Unit | None:
@@ -98,16 +100,16 @@ def tree_paths(parent_of: Mapping[int, int | None]) -> dict[int, tuple[str, int]
     return done
 
 
-def find_cycles(parent_of: Mapping[Hashable, Hashable | None]) -> list[list[Hashable]]:
+def find_cycles(parent_of: Mapping[K, K | None]) -> list[list[K]]:
     """Every cycle of a parent map, each as the list of its members in parent order.
 
     A parent that is not a key ends a chain (it is reported elsewhere, as unknown).
     """
-    state: dict[Hashable, int] = {}  # 1 = on the current chain, 2 = finished
-    cycles: list[list[Hashable]] = []
+    state: dict[K, int] = {}  # 1 = on the current chain, 2 = finished
+    cycles: list[list[K]] = []
     for start in parent_of:
-        chain: list[Hashable] = []
-        node: Hashable | None = start
+        chain: list[K] = []
+        node: K | None = start
         while node is not None and node in parent_of and node not in state:
             state[node] = 1
             chain.append(node)
@@ -122,11 +124,11 @@ def find_cycles(parent_of: Mapping[Hashable, Hashable | None]) -> list[list[Hash
 async def all_units(*, session: AsyncSession, root: Unit | None = None) -> list[Row[Any]]:
     """Every unit (or `root` and its descendants) as a light row with `id` and UNIT_FIELDS:
     one query and no ORM objects, for whole-tree work on 200,000 units."""
-    table = Unit.__table__
+    table = table_of(Unit)
     query = sa.select(table.c.id, *(table.c[name] for name in UNIT_FIELDS))
     if root is not None:
         query = query.where(in_subtree(root))
-    return list((await session.exec(query)).all())
+    return list((await session.exec(query)).all())  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
 
 
 async def insert_units(
@@ -138,7 +140,7 @@ async def insert_units(
     """
     if not rows:
         return {}
-    table = Unit.__table__
+    table = table_of(Unit)
     values = [
         {"path": "", "depth": 0, "parent_id": None, "successor_id": None, **row, "created_at": now}
         for row in rows
@@ -151,7 +153,7 @@ async def update_units(*, session: AsyncSession, rows: Sequence[Mapping[str, Any
     """Update units in bulk by id: each dict holds "id" and the same set of UNIT_FIELDS."""
     if not rows:
         return
-    table = Unit.__table__
+    table = table_of(Unit)
     statement = sa.update(table).where(table.c.id == sa.bindparam("unit_id"))
     params = [{"unit_id": row["id"], **{k: v for k, v in row.items() if k != "id"}} for row in rows]
     await session.exec(statement, params=params)
@@ -177,7 +179,9 @@ async def codes_taken(*, session: AsyncSession, prefix: str) -> list[str]:
     """Codes equal to `prefix` or starting with `prefix-` (a few, for a clear refusal)."""
     query = (
         select(Unit.code)
-        .where(or_(Unit.code == prefix, col(Unit.code).startswith(f"{prefix}-", autoescape=True)))
+        .where(
+            or_(col(Unit.code) == prefix, col(Unit.code).startswith(f"{prefix}-", autoescape=True))
+        )
         .order_by(col(Unit.code))
         .limit(5)
     )

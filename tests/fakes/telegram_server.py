@@ -10,9 +10,9 @@ It plays Telegram on both sides:
 - the bot: every call is recorded (``calls``); messages it sends are kept per chat with their
   files, edits and deletions (``bot_messages``, ``events_since``); the methods and Telegram's
   refusals, in Telegram's words, are in telegram_methods.py;
-- trouble on demand: ``block`` a chat (403), ``inject_retry_after`` (429 flood control),
-  ``inject_error`` (anything else), ``limit_rate`` (429 for a message beyond Telegram's 30
-  a second, over a sliding second: proof that the bot paces itself).
+- trouble on demand: ``slow_down`` a method, ``block`` a chat (403), ``inject_retry_after``
+  (429 flood control), ``inject_error`` (anything else), ``limit_rate`` (429 for a message
+  beyond Telegram's 30 a second, over a sliding second: proof that the bot paces itself).
 
 Thread model: all state sits behind one ``threading.RLock``; ``changed``, a Condition on it, is
 notified after every change, so tests wait with ``wait_until`` instead of sleeping.
@@ -120,6 +120,7 @@ class FakeTelegramServer:
         self._in_flight = 0  # bot requests being answered, getUpdates excluded
         self._failures: dict[str, list[ApiError]] = {}
         self._rate_limit = 0  # messages a sliding second may hold; 0: no limit
+        self._delays: dict[str, float] = {}  # method -> seconds each call takes
         self._recent_sends: collections.deque[float] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -358,6 +359,11 @@ class FakeTelegramServer:
             self._rate_limit = per_second
             self._recent_sends.clear()
 
+    def slow_down(self, method: str, seconds: float) -> None:
+        """Each later call of `method` is answered after `seconds` (a slow network)."""
+        with self.lock:
+            self._delays[method.lower()] = seconds
+
     def inject_error(self, method: str, code: int, description: str, times: int = 1) -> None:
         """The next `times` calls of `method` fail so (e.g. 502, "Bad Gateway")."""
         error = ApiError(code, description, injected=True)
@@ -451,7 +457,10 @@ class FakeTelegramServer:
             self._in_flight += 1
             call = Call(seq=0, method=name, params=params, at=time.time())
             self.calls.append(call)
+            delay = self._delays.get(name.lower(), 0.0)
         try:
+            if delay:
+                await asyncio.sleep(delay)
             with self.lock:
                 result = self._answer(name, params)
             return web.json_response({"ok": True, "result": result})

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update, User
 
-from bot.processing import PerChatUpdateProcessor, chat_key
+from bot.processing import MAX_WAITING, PerChatUpdateProcessor, chat_key
 
 AN, BINH = 1001, 1002
 
@@ -64,3 +64,77 @@ def test_updates_are_grouped_by_chat_then_user():
     assert chat_key(text_update(1, AN, "hi")) == AN
     assert chat_key(Update(5)) is None
     assert chat_key("not an update") is None
+
+
+async def test_a_stop_handles_what_was_received_and_tells_where_to_resume():
+    processor = PerChatUpdateProcessor()
+    release = asyncio.Event()
+    handled: list[int] = []
+
+    async def handle(number: int) -> None:
+        await release.wait()
+        handled.append(number)
+
+    updates = [text_update(n, AN if n % 2 else BINH, str(n)) for n in (7, 8, 9)]
+    tasks = []
+    for update in updates:
+        processor.expect(update)
+        tasks.append(
+            asyncio.create_task(processor.process_update(update, handle(update.update_id)))
+        )
+    await asyncio.sleep(0)
+    stopping = asyncio.create_task(processor.stop(grace=5))
+    await asyncio.sleep(0)
+    room = asyncio.create_task(processor.wait_for_room())  # no more is taken once stopping
+    release.set()
+    await stopping
+    await asyncio.gather(*tasks)
+    assert sorted(handled) == [7, 8, 9]
+    assert processor.resume_offset() == 10
+    assert not room.done()
+    room.cancel()
+
+
+async def test_a_stop_that_runs_out_of_time_cancels_and_resumes_at_the_first_unhandled():
+    processor = PerChatUpdateProcessor()
+    never = asyncio.Event()
+    handled: list[int] = []
+
+    async def handle(number: int, *, stuck: bool) -> None:
+        if stuck:
+            await never.wait()
+        handled.append(number)
+
+    first, stuck, behind = (text_update(n, AN if n != 5 else BINH, "x") for n in (4, 5, 6))
+    for update in (first, stuck, behind):
+        processor.expect(update)
+    await processor.process_update(first, handle(4, stuck=False))
+    tasks = [
+        asyncio.create_task(processor.process_update(stuck, handle(5, stuck=True))),
+        asyncio.create_task(processor.process_update(behind, handle(6, stuck=False))),
+    ]
+    await asyncio.sleep(0)
+    await processor.stop(grace=0.05)
+    await asyncio.gather(*tasks, return_exceptions=True)
+    assert handled == [4, 6]
+    assert processor.resume_offset() == 5  # 5 comes again (6 too: the one duplicate window)
+    assert processor.refused(stuck) and not processor.refused(behind)
+
+
+async def test_few_received_updates_wait_before_more_are_taken():
+    processor = PerChatUpdateProcessor(max_concurrent_updates=2)
+    for n in range(MAX_WAITING):
+        processor.expect(text_update(n, AN, "x"))
+    room = asyncio.create_task(processor.wait_for_room())
+    await asyncio.sleep(0.01)
+    assert not room.done()
+    oldest = text_update(0, AN, "x")
+    done = asyncio.Event()
+
+    async def handle() -> None:
+        done.set()
+
+    task = asyncio.create_task(processor.process_update(oldest, handle()))
+    await asyncio.wait_for(room, 1)  # one began (and ended): room for the next
+    await task
+    assert done.is_set()
