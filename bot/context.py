@@ -72,7 +72,7 @@ class ChiboContext(CallbackContext[ExtBot, dict, dict, dict]):
         return i18n.t(self.lang, key, **values)
 
     @property
-    def actor(self) -> dict[str, object]:
+    def actor(self) -> dict[str, Any]:
         """Who acts, as the audit trail names them: `record(..., **context.actor)`."""
         person = self.identity.person
         return {"actor": f"telegram:{person.telegram_id}", "actor_id": person.id} if person else {}

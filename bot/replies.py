@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message
+from telegram import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message
 from telegram.error import BadRequest
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     await quietly(query.edit_message_text(text, reply_markup=markup))
 
 
-async def drop_buttons(message: Message | None) -> None:
-    """Take the buttons off a message whose question has been answered."""
-    if message is not None and getattr(message, "reply_markup", None):
+async def drop_buttons(message: MaybeInaccessibleMessage | None) -> None:
+    """Take the buttons off a message whose question has been answered (one too old to reach
+    is left as it is)."""
+    if isinstance(message, Message) and message.reply_markup:
         await quietly(message.edit_reply_markup(None))

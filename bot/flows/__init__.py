@@ -1,6 +1,9 @@
 """Conversations: the engine (engine.py), prompts (prompt.py), the channels' renderers
 (telegram.py, plain.py), and one module per flow."""
 
-from bot.flows import group_link, invite, language, problem, report
+from typing import Any
 
-FLOWS = [language.FLOW, report.FLOW, problem.FLOW, invite.FLOW, group_link.FLOW]
+from bot.flows import group_link, invite, language, problem, report
+from bot.flows.engine import Flow
+
+FLOWS: list[Flow[Any]] = [language.FLOW, report.FLOW, problem.FLOW, invite.FLOW, group_link.FLOW]

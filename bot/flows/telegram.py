@@ -8,7 +8,8 @@ known from the identity read at the start of the update (no query).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
@@ -55,7 +56,7 @@ async def start(update: Update, context: ChiboContext, kind: str, **args: object
     await deliver(update, context, await engine(context).start(context, kind, **args))
 
 
-def starter(kind: str) -> Callable[[Update, ChiboContext], Awaitable[None]]:
+def starter(kind: str) -> Callable[[Update, ChiboContext], Coroutine[Any, Any, None]]:
     """A command (or button) handler that starts the conversation `kind`."""
 
     async def begin(update: Update, context: ChiboContext) -> None:

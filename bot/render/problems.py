@@ -28,7 +28,7 @@ from storage.models import Person, Problem, ProblemEvent, Unit
 HANDLE, NOTE, VIEW, MEDIA = "ph:", "pn:", "pv:", "pm:"
 LIST, FILTER, MINE, REOPEN = "pl:", "pf:", "pmy:", "pr:"
 
-ACTION_CODES = {
+ACTION_CODES: dict[str, ActionCode] = {
     rules.ACKNOWLEDGE: "ack",
     rules.START: "sta",
     rules.FORWARD: "fwd",
@@ -37,7 +37,7 @@ ACTION_CODES = {
     rules.NOT_OURS: "not",
     rules.MARK_DUPLICATE: "dup",
 }
-ACTIONS_BY_CODE = {code: action for action, code in ACTION_CODES.items()}
+ACTIONS_BY_CODE: dict[str, str] = {code: action for action, code in ACTION_CODES.items()}
 T = TypeVar("T")
 ActionCode = Literal["ack", "sta", "fwd", "res", "rej", "not", "dup"]
 

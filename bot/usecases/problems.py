@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,7 +40,7 @@ def raisable_units(grants: Iterable[Grant]) -> list[Unit]:
     units: dict[int, Unit] = {}
     for _, unit in grants:
         if unit.kind == CELL and can(grants, Action.PROBLEM_RAISE, unit):
-            units.setdefault(unit.id, unit)
+            units.setdefault(unit.id, cast(Unit, unit))  # a grant's unit is a row
     return list(units.values())
 
 
