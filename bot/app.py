@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Iterable
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -19,6 +20,7 @@ from telegram.ext import (
 )
 
 from bot import menu
+from bot.buttons import Payload
 from bot.commands import publish_menu
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext, load_identity
@@ -82,9 +84,25 @@ def add_command(
     app.bot_data["commands"][name] = callback
 
 
-def add_buttons(app: ChiboApplication, prefix: str, callback: Callback) -> None:
-    """Register the inline buttons whose callback data starts with `prefix`."""
-    app.add_handler(CallbackQueryHandler(callback, pattern=f"^{prefix}"), group=FEATURES)
+def add_buttons(
+    app: ChiboApplication, kinds: type[Payload] | Iterable[type[Payload]], callback: Callback
+) -> None:
+    """Register the inline buttons of these payload classes (bot.buttons): a press reaches
+    `callback` only when its data decodes as one of them, anything else falls to the fallback
+    (answered as an expired button)."""
+    for kind in (kinds,) if isinstance(kinds, type) else kinds:
+        app.add_handler(CallbackQueryHandler(callback, pattern=kind.matches), group=FEATURES)
+
+
+def add_legacy_buttons(app: ChiboApplication, prefix: str, callback: Callback) -> None:
+    """Buttons of a conversation not yet on the engine (nor on bot.buttons): their data starts
+    with `prefix` and holds only ASCII letters, digits and "_.:-" (a forged "²" or "٣" never
+    reaches an int()). Goes once every button has a payload class."""
+    pattern = re.compile(rf"{re.escape(prefix)}[A-Za-z0-9_.:-]{{0,60}}", re.ASCII)
+    app.add_handler(
+        CallbackQueryHandler(callback, pattern=lambda data: bool(pattern.fullmatch(str(data)))),
+        group=FEATURES,
+    )
 
 
 def _register(app: ChiboApplication) -> None:
@@ -98,18 +116,20 @@ def _register(app: ChiboApplication) -> None:
     add_command(app, "help", start.help_command, private=False)
     add_command(app, "language", flows_telegram.starter(language.KIND))
     add_command(app, "invite", invite.start)
-    add_buttons(app, invite.PREFIX, invite.press)
+    add_legacy_buttons(app, invite.PREFIX, invite.press)
     add_command(app, "link", groups.link, private=False)
     add_command(app, "unlink", groups.unlink, private=False)
-    add_buttons(app, groups.PREFIX, groups.confirm)
+    add_legacy_buttons(app, groups.PREFIX, groups.confirm)
     for name, callback in (*report.COMMANDS, *problems.COMMANDS):
         add_command(app, name, callback)
-    for prefix, callback in (*report.BUTTONS, *problems.BUTTONS):
-        add_buttons(app, prefix, callback)
+    for kinds, callback in (*report.BUTTONS, *problems.BUTTONS):
+        add_buttons(app, kinds, callback)
+    for prefix, callback in (*report.LEGACY_BUTTONS, *problems.LEGACY_BUTTONS):
+        add_legacy_buttons(app, prefix, callback)
     add_command(app, "summary", supervisor.summary, private=False)
     add_command(app, "missing", supervisor.missing, private=False)
     add_command(app, "export", supervisor.export)
-    add_buttons(app, supervisor.PREFIX, supervisor.press)
+    add_buttons(app, supervisor.BUTTONS, supervisor.press)
 
     app.add_handler(
         CallbackQueryHandler(flows_telegram.press, pattern=FlowButton.matches), group=FEATURES

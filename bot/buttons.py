@@ -4,10 +4,11 @@ A payload class declares its prefix and its fields; `pack()` makes the callback 
 ("prefix:field:field", at most 64 bytes, Telegram's limit) and `unpack()` reads it back, or gives
 None for anything that is not exactly such a button: wrong prefix or number of parts, a number
 that is not plain ASCII digits or does not fit a 64-bit row id, a word outside its allowed
-characters, a choice outside its Literal, a month that does not exist. Handlers are registered
-with `Payload.matches` as their pattern, so a malformed press never reaches a handler; it is
-answered as an expired button (bot.handlers.fallback). Whether a well-formed id names a row that
-exists and belongs to the presser stays the handler's question.
+characters, a choice outside its Literal, a month that does not exist. A prefix may have several
+parts ("rh:v", "report:start"): kinds of one feature that carry different fields. Handlers are
+registered with `Payload.matches` as their pattern, so a malformed press never reaches a
+handler; it is answered as an expired button (bot.handlers.fallback). Whether a well-formed id
+names a row that exists and belongs to the presser stays the handler's question.
 
     @dataclass(frozen=True)
     class LanguageButton(Payload, prefix="lang"):
@@ -20,6 +21,7 @@ exists and belongs to the presser stays the handler's question.
 from __future__ import annotations
 
 import re
+import types
 import typing
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Literal, Self, get_args, get_origin
@@ -44,7 +46,7 @@ def _encode(value: object) -> str:
 def _decoder(annotation: Any) -> typing.Callable[[str], Any]:
     """The function that reads one field of this type back, raising ValueError on bad text."""
     args = get_args(annotation)
-    if get_origin(annotation) is typing.Union and type(None) in args:
+    if get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args:
         inner = _decoder(next(a for a in args if a is not type(None)))
         return lambda text: None if text == _NONE else inner(text)
     if get_origin(annotation) is Literal:
@@ -97,6 +99,8 @@ class Payload:
             return
         if prefix in Payload._registry:
             raise ValueError(f"two button kinds with the prefix {prefix!r}")
+        if not all(_WORD.fullmatch(part) for part in prefix.split(":")):
+            raise ValueError(f"a prefix is words joined by ':': {prefix!r}")
         cls.prefix = prefix
         Payload._registry[prefix] = cls
 
@@ -119,9 +123,14 @@ class Payload:
         """The payload of this kind in `data`, or None if `data` is anything else."""
         if not isinstance(data, str) or len(data.encode()) > MAX_BYTES:
             return None
-        prefix, *parts = data.split(":")
         decoders = cls._field_decoders()
-        if prefix != cls.prefix or len(parts) != len(decoders):
+        if data == cls.prefix:
+            parts = []
+        elif data.startswith(cls.prefix + ":"):
+            parts = data[len(cls.prefix) + 1 :].split(":")
+        else:
+            return None
+        if len(parts) != len(decoders):
             return None
         try:
             return cls(*(decode(part) for decode, part in zip(decoders, parts, strict=True)))
@@ -138,5 +147,9 @@ def decode(data: object) -> Payload | None:
     """Any registered kind of payload, or None."""
     if not isinstance(data, str):
         return None
-    kind = Payload._registry.get(data.split(":", 1)[0])
-    return kind.unpack(data) if kind else None
+    parts = data.split(":")
+    for end in range(len(parts), 0, -1):  # the longest prefix first: "rh:v" before "rh"
+        kind = Payload._registry.get(":".join(parts[:end]))
+        if kind is not None:
+            return kind.unpack(data)
+    return None

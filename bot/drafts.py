@@ -6,7 +6,7 @@ that a restart of the bot continues where the person was. Each conversation kind
 recently touched draft (or to the fallback when there is none), and runs /cancel for all kinds:
 it asks for confirmation, then deletes the draft.
 
-Callback data of the confirmation: ``dx:<token>:yes`` / ``dx:<token>:no``.
+The confirmation's buttons: `bot.payloads.DraftCancel` ("dx:<token>:yes" / "dx:<token>:no").
 """
 
 from __future__ import annotations
@@ -15,16 +15,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.clock import now
 from bot.context import ChiboContext
 from bot.flows import telegram as flows_telegram
+from bot.payloads import DraftCancel
+from bot.render.keyboard import markup
+from bot.replies import answer
 from storage.models import Draft
 from storage.queries.drafts import delete_draft, draft_by_token
-
-CANCEL_PREFIX = "dx:"
 
 Callback = Callable[[Update, ChiboContext], Awaitable[None]]
 
@@ -53,7 +54,7 @@ class DraftRouter:
         confirmation buttons; register `cancel` as the /cancel command."""
         typed = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
         return [
-            CallbackQueryHandler(self.cancel_answer, pattern=f"^{CANCEL_PREFIX}"),
+            CallbackQueryHandler(self.cancel_answer, pattern=DraftCancel.matches),
             MessageHandler(typed, self.typed),
         ]
 
@@ -102,7 +103,8 @@ class DraftRouter:
 
     async def cancel_answer(self, update: Update, context: ChiboContext) -> None:
         query = update.callback_query
-        _, token, choice = [*query.data.split(":"), "", ""][:3]
+        button = DraftCancel.unpack(query.data)
+        token, choice = button.token, button.choice
         person = context.identity.person
         async with context.db.session() as session:
             draft = None
@@ -111,9 +113,9 @@ class DraftRouter:
             if draft is not None and draft.kind in self.flows and choice == "yes":
                 await delete_draft(session=session, draft=draft)
         if draft is None or draft.kind not in self.flows:
-            await query.answer(context.t("button.expired"), show_alert=True)
+            await answer(query, context.t("button.expired"), alert=True)
             return
-        await query.answer()
+        await answer(query)
         if choice == "yes":
             await update.effective_message.reply_text(context.t("draft.cancelled"))
         else:
@@ -125,11 +127,7 @@ def cancel_question(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Whether to throw away `draft` (also asked by a flow's own "Hủy" button)."""
     buttons = [
-        InlineKeyboardButton(
-            context.t("draft.btn.discard"), callback_data=f"{CANCEL_PREFIX}{draft.token}:yes"
-        ),
-        InlineKeyboardButton(
-            context.t("draft.btn.keep"), callback_data=f"{CANCEL_PREFIX}{draft.token}:no"
-        ),
+        (context.t("draft.btn.discard"), DraftCancel(draft.token, "yes")),
+        (context.t("draft.btn.keep"), DraftCancel(draft.token, "no")),
     ]
-    return context.t("draft.cancel_ask", what=what), InlineKeyboardMarkup([buttons])
+    return context.t("draft.cancel_ask", what=what), markup([buttons])

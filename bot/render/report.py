@@ -3,13 +3,7 @@
 Callback data formats (all under Telegram's 64 bytes):
   r:<token>:<step>:<value>   an answer in the report conversation (token = the draft's)
   r:<token>:ctl:<value>      resume / drop an unfinished draft
-  report:start               begin (the reminders' button), like /report
-  rc:<report_id>             open a sent report to amend or correct it
-  rh:c:<unit_id>             history of a cell;   rh:v:<report_id>  one month's report
-  rph:<report_id>            the photos of the minutes
-  rs:p:<YYYY-MM>:<page>      supervisors' list;   rs:v:<report_id>  view
-  rs:r:<report_id>:<version> return for correction (then the comment is typed)
-  dx:<token>:yes|no          /cancel's confirmation (bot.drafts)
+  report:start, rc:, rh:, rph:, rs:, dx:   payloads of bot.payloads
 """
 
 from __future__ import annotations
@@ -25,6 +19,16 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import i18n
+from bot.payloads import (
+    CorrectReport,
+    HistoryCell,
+    HistoryReport,
+    ReportPhotos,
+    ReportStart,
+    ReviewPage,
+    ReviewReturn,
+    ReviewView,
+)
 from bot.rules import report_steps as st
 from bot.rules.periods import Period
 from bot.rules.report import (
@@ -36,7 +40,7 @@ from bot.rules.report import (
     quick_dates,
 )
 
-START = "report:start"
+START = ReportStart().pack()
 
 Rows = Sequence[Sequence[tuple[str, str]]]
 
@@ -450,23 +454,28 @@ def report_buttons(
     t = partial(i18n.t, lang)
     rows = []
     if photos:
-        rows.append([(t("report.btn.photos", count=photos), f"rph:{report_id}")])
+        rows.append([(t("report.btn.photos", count=photos), ReportPhotos(report_id).pack())])
     if can_edit:
-        rows.append([(t("report.btn.amend"), f"rc:{report_id}")])
+        rows.append([(t("report.btn.amend"), CorrectReport(report_id).pack())])
     if return_version is not None:
-        rows.append([(t("reports.btn.return"), f"rs:r:{report_id}:{return_version}")])
+        rows.append([(t("reports.btn.return"), ReviewReturn(report_id, return_version).pack())])
     return keyboard(rows)
 
 
 def correct_button(lang: str, report_id: int) -> Any:
-    return keyboard([[(i18n.t(lang, "report.btn.correct"), f"rc:{report_id}")]])
+    return keyboard([[(i18n.t(lang, "report.btn.correct"), CorrectReport(report_id).pack())]])
+
+
+def correct_links(lang: str, report_id: int) -> list[list[tuple[str, CorrectReport]]]:
+    """The same button, as a flow's links (bot.flows.engine.Out)."""
+    return [[(i18n.t(lang, "report.btn.correct"), CorrectReport(report_id))]]
 
 
 # --- history and supervisors' lists -------------------------------------------------------------
 
 
 def history_cells(lang: str, cells: Iterable[tuple[int, str]]) -> tuple[str, Any]:
-    rows = [[(name, f"rh:c:{unit_id}")] for unit_id, name in cells]
+    rows = [[(name, HistoryCell(unit_id).pack())] for unit_id, name in cells]
     return i18n.t(lang, "history.choose_cell"), keyboard(rows)
 
 
@@ -480,7 +489,9 @@ def history(
         for period, status, _ in months
     ]
     text = "\n".join([t("history.title", unit=esc(unit_name)), "", *lines, "", t("history.footer")])
-    buttons = [(period.label, f"rh:v:{rid}") for period, _, rid in months if rid is not None]
+    buttons = [
+        (period.label, HistoryReport(rid).pack()) for period, _, rid in months if rid is not None
+    ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     return text, keyboard(rows)
 
@@ -499,13 +510,14 @@ def supervisor_list(
     if not total:
         return t("reports.none", month=period.label), None
     buttons: list[list[tuple[str, str]]] = [
-        [(t("reports.row", unit=name, status=status), f"rs:v:{rid}")] for rid, name, status in rows
+        [(t("reports.row", unit=name, status=status), ReviewView(rid).pack())]
+        for rid, name, status in rows
     ]
     nav = []
     if page > 1:
-        nav.append((t("nav.previous"), f"rs:p:{period}:{page - 1}"))
+        nav.append((t("nav.previous"), ReviewPage(period, page - 1).pack()))
     if page < pages:
-        nav.append((t("nav.next"), f"rs:p:{period}:{page + 1}"))
+        nav.append((t("nav.next"), ReviewPage(period, page + 1).pack()))
     buttons.append(nav)
     text = t("reports.title", month=period.label, count=total, page=page, pages=pages)
     return text, keyboard(buttons)
