@@ -218,7 +218,9 @@ async def _group_unit(update: Update, context: ChiboContext) -> Unit | None:
 
 
 async def _allowed_unit(update: Update, context: ChiboContext, unit_id: int) -> Unit | None:
-    """The unit a button is about, if the presser may see it here; else answered and None."""
+    """The unit a button is about, if the presser may see it here; else None, the press
+    answered like an expired button (a unit that does not exist and another commune's are
+    answered alike)."""
     async with context.db.session() as session:
         unit = await unit_by_id(session=session, unit_id=unit_id)
     allowed = unit is not None and can(context.identity.roles, Action.SUMMARY_VIEW, unit)
@@ -226,7 +228,7 @@ async def _allowed_unit(update: Update, context: ChiboContext, unit_id: int) -> 
         group_unit = await _group_unit(update, context)
         allowed = group_unit is not None and is_within(unit, group_unit)
     if not allowed:
-        await answer(update.callback_query, context.t("supervisor.not_allowed"), alert=True)
+        await answer(update.callback_query, context.t("button.expired"), alert=True)
         return None
     return unit
 

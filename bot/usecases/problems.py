@@ -20,7 +20,7 @@ from bot.render import problems as render
 from bot.rules import problems as rules
 from bot.usecases import Actor
 from storage.db import Database
-from storage.models import GroupLink, MeetingReport, Person, Problem
+from storage.models import GroupLink, MeetingReport, Person, Problem, Unit
 from storage.queries.groups import groups_of_unit
 from storage.queries.problems import (
     change_status,
@@ -149,6 +149,9 @@ async def check_action(
     async with db.session() as session:
         problem = await problem_by_id(session=session, problem_id=problem_id)
         why = await refusal(session, actor, problem, action, version, now, reopen_days)
+        if why is None and action == rules.FORWARD:
+            handling = await unit_by_id(session=session, unit_id=problem.handling_unit_id)
+            why = None if await forward_target(session, handling) else "no_upper"
         card = await load_card(session, problem) if why is None or why == "stale" else None
     return Outcome(refusal=why, card=card)
 
@@ -217,7 +220,7 @@ async def take_action(
         )
 
 
-async def forward_target(session: AsyncSession, handling):  # type: ignore[no-untyped-def]
+async def forward_target(session: AsyncSession, handling: Unit) -> Unit | None:
     """The nearest unit above the handling one that has supervisors (None at the top)."""
     return await nearest_supervised_ancestor(session=session, unit=handling)
 
