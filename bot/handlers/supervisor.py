@@ -33,7 +33,7 @@ from bot.render.summary import (
     summary_text,
 )
 from bot.render.xlsx import write_export
-from bot.replies import answer, quietly
+from bot.replies import answer, edit
 from bot.rules.figures import Calendar, month_bounds
 from bot.rules.periods import Period, deadline_day
 from bot.usecases.nudge import nudge_cell
@@ -134,7 +134,7 @@ async def _show_missing(
     await answer(query)
     text, buttons = await _missing_page(context, unit, button.period, button.offset)
     if isinstance(button, MissingPage):
-        await quietly(query.edit_message_text(text, reply_markup=buttons))
+        await edit(query, text, buttons)
     else:
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=buttons)
 
