@@ -96,9 +96,9 @@ def add_buttons(
 
 def add_legacy_buttons(app: ChiboApplication, prefix: str, callback: Callback) -> None:
     """Buttons of a conversation not yet on the engine (nor on bot.buttons): their data starts
-    with `prefix` and holds only ASCII letters, digits and "_.:-" (a forged "²" or "٣" never
-    reaches an int()). Goes once every button has a payload class."""
-    pattern = re.compile(rf"{re.escape(prefix)}[A-Za-z0-9_.:-]{{0,60}}", re.ASCII)
+    with `prefix` and is printable ASCII (a forged "²" or "٣", which str.isdigit() takes for a
+    digit, never reaches an int()). Goes once every button has a payload class."""
+    pattern = re.compile(rf"{re.escape(prefix)}[!-~]{{0,60}}", re.ASCII)
     app.add_handler(
         CallbackQueryHandler(callback, pattern=lambda data: bool(pattern.fullmatch(str(data)))),
         group=FEATURES,
