@@ -102,21 +102,21 @@ class DraftRouter:
         await update.effective_message.reply_text(text, reply_markup=markup)
 
     async def cancel_answer(self, update: Update, context: ChiboContext) -> None:
+        """`DraftCancel`: known from the identity's drafts (no query), answered, then applied."""
         query = update.callback_query
         button = DraftCancel.unpack(query.data)
-        token, choice = button.token, button.choice
-        person = context.identity.person
-        async with context.db.session() as session:
-            draft = None
-            if person is not None:
-                draft = await draft_by_token(session=session, person_id=person.id, token=token)
-            if draft is not None and draft.kind in self.flows and choice == "yes":
-                await delete_draft(session=session, draft=draft)
+        draft = next((d for d in context.identity.drafts if d.token == button.token), None)
         if draft is None or draft.kind not in self.flows:
             await answer(query, context.t("button.expired"), alert=True)
             return
         await answer(query)
-        if choice == "yes":
+        if button.choice == "yes":
+            async with context.db.session() as session:
+                current = await draft_by_token(
+                    session=session, person_id=draft.person_id, token=draft.token
+                )
+                if current is not None:
+                    await delete_draft(session=session, draft=current)
             await update.effective_message.reply_text(context.t("draft.cancelled"))
         else:
             await self.flows[draft.kind].reprompt(update, context, draft)
