@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from telegram import Update
@@ -20,10 +20,10 @@ from telegram.ext import (
 )
 
 from bot import menu, polling
+from bot.buttons import Payload
 from bot.commands import publish_menu
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext, load_identity
-from bot.drafts import DraftRouter
 from bot.flows import FLOWS, invite, language
 from bot.flows import telegram as flows_telegram
 from bot.flows.engine import Engine, FlowButton
@@ -86,9 +86,14 @@ def add_command(
     app.bot_data["commands"][name] = callback
 
 
-def add_buttons(app: ChiboApplication, prefix: str, callback: Callback) -> None:
-    """Register the inline buttons whose callback data starts with `prefix`."""
-    app.add_handler(CallbackQueryHandler(callback, pattern=f"^{prefix}"), group=FEATURES)
+def add_buttons(
+    app: ChiboApplication, kinds: type[Payload] | Iterable[type[Payload]], callback: Callback
+) -> None:
+    """Register the inline buttons of these payload classes (bot.buttons): a press reaches
+    `callback` only when its data decodes as one of them, anything else falls to the fallback
+    (answered as an expired button)."""
+    for kind in (kinds,) if isinstance(kinds, type) else kinds:
+        app.add_handler(CallbackQueryHandler(callback, pattern=kind.matches), group=FEATURES)
 
 
 def _register(app: ChiboApplication) -> None:
@@ -106,24 +111,29 @@ def _register(app: ChiboApplication) -> None:
     add_command(app, "unlink", groups.unlink, private=False)
     for name, callback in (*report.COMMANDS, *problems.COMMANDS):
         add_command(app, name, callback)
-    for prefix, on_press in (*report.BUTTONS, *problems.BUTTONS):
-        add_buttons(app, prefix, on_press)
+    for kinds, callback in (*report.BUTTONS, *problems.BUTTONS):
+        add_buttons(app, kinds, callback)
     add_command(app, "summary", supervisor.summary, private=False)
     add_command(app, "missing", supervisor.missing, private=False)
     add_command(app, "export", supervisor.export)
-    add_buttons(app, supervisor.PREFIX, supervisor.press)
+    add_buttons(app, supervisor.BUTTONS, supervisor.press)
 
     app.add_handler(
         CallbackQueryHandler(flows_telegram.press, pattern=FlowButton.matches), group=FEATURES
     )
     # Typed answers go to the person's conversation in progress (a draft), else to the fallback.
-    drafts = DraftRouter({**report.FLOWS, **problems.FLOWS}, fallback.anything_else)
-    add_command(app, "cancel", drafts.cancel)
-    app.add_handlers(drafts.handlers(), group=FEATURES)
+    add_command(app, "cancel", flows_telegram.cancel)
+    typed = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    app.add_handler(MessageHandler(typed, _typed), group=FEATURES)
 
     app.add_handler(CallbackQueryHandler(fallback.stale_button), group=FEATURES)
     app.add_handler(MessageHandler(filters.ALL, fallback.anything_else), group=FEATURES)
     app.add_error_handler(errors.on_error)
+
+
+async def _typed(update: Update, context: ChiboContext) -> None:
+    if not await flows_telegram.typed(update, context):
+        await fallback.anything_else(update, context)
 
 
 async def _post_init(app: ChiboApplication) -> None:

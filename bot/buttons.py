@@ -1,13 +1,14 @@
 """Button payloads: one typed class per kind of button, encoded and decoded here only.
 
-A payload class declares its prefix (one or more ":"-separated words) and its fields; `pack()`
-makes the callback data ("prefix:field:field", at most 64 bytes, Telegram's limit) and `unpack()`
-reads it back, or gives None for anything that is not exactly such a button: wrong prefix or
-number of parts, a number that is not plain ASCII digits or does not fit a 64-bit row id, a word
-outside its allowed characters, a choice outside its Literal, a month that does not exist.
-Handlers are registered with `Payload.matches` as their pattern, so a malformed press never
-reaches a handler; it is answered as an expired button (bot.handlers.fallback). Whether a
-well-formed id names a row that exists and belongs to the presser stays the handler's question.
+A payload class declares its prefix and its fields; `pack()` makes the callback data
+("prefix:field:field", at most 64 bytes, Telegram's limit) and `unpack()` reads it back, or gives
+None for anything that is not exactly such a button: wrong prefix or number of parts, a number
+that is not plain ASCII digits or does not fit a 64-bit row id, a word outside its allowed
+characters, a choice outside its Literal, a month that does not exist. A prefix may have several
+parts ("rh:v", "report:start"): kinds of one feature that carry different fields. Handlers are
+registered with `Payload.matches` as their pattern, so a malformed press never reaches a
+handler; it is answered as an expired button (bot.handlers.fallback). Whether a well-formed id
+names a row that exists and belongs to the presser stays the handler's question.
 
     @dataclass(frozen=True)
     class LanguageButton(Payload, prefix="lang"):
@@ -98,6 +99,8 @@ class Payload:
             return
         if prefix in Payload._registry:
             raise ValueError(f"two button kinds with the prefix {prefix!r}")
+        if not all(_WORD.fullmatch(part) for part in prefix.split(":")):
+            raise ValueError(f"a prefix is words joined by ':': {prefix!r}")
         cls.prefix = prefix
         Payload._registry[prefix] = cls
 
@@ -120,10 +123,13 @@ class Payload:
         """The payload of this kind in `data`, or None if `data` is anything else."""
         if not isinstance(data, str) or len(data.encode()) > MAX_BYTES:
             return None
-        if not data.startswith(cls.prefix + ":"):
-            return None
-        parts = data[len(cls.prefix) + 1 :].split(":")
         decoders = cls._field_decoders()
+        if data == cls.prefix:
+            parts = []
+        elif data.startswith(cls.prefix + ":"):
+            parts = data[len(cls.prefix) + 1 :].split(":")
+        else:
+            return None
         if len(parts) != len(decoders):
             return None
         try:
@@ -135,3 +141,15 @@ class Payload:
     def matches(cls, data: object) -> bool:
         """For `CallbackQueryHandler(pattern=...)`: only well-formed payloads of this kind."""
         return cls.unpack(data) is not None
+
+
+def decode(data: object) -> Payload | None:
+    """Any registered kind of payload, or None."""
+    if not isinstance(data, str):
+        return None
+    parts = data.split(":")
+    for end in range(len(parts), 0, -1):  # the longest prefix first: "rh:v" before "rh"
+        kind = Payload._registry.get(":".join(parts[:end]))
+        if kind is not None:
+            return kind.unpack(data)
+    return None

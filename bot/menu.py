@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from telegram import BotCommand, BotCommandScopeChat, ReplyKeyboardMarkup
+from telegram import BotCommand, BotCommandScopeChat, ReplyKeyboardMarkup, Update
 from telegram.ext import ExtBot
 
 from bot import i18n
 from bot.rules.org import ADMIN, CELL_ROLES, DEPUTY, SECRETARY, SUPERVISOR
+
+if TYPE_CHECKING:
+    from bot.context import ChiboContext
 
 EVERYONE = frozenset({*CELL_ROLES, SUPERVISOR, ADMIN})
 CELL = frozenset(CELL_ROLES)
@@ -84,3 +88,10 @@ async def publish_chat_commands(
     """The "/" menu of one person's chat: their own commands, in their language."""
     entries = [BotCommand(c, i18n.t(language, f"command.{c}")) for c in commands]
     await bot.set_my_commands(entries, scope=BotCommandScopeChat(chat_id))
+
+
+async def show_menu(update: Update, context: ChiboContext, text: str) -> None:
+    """Send `text` with the person's menu keyboard, and refresh their "/" command list."""
+    commands = context.my_commands
+    await update.effective_message.reply_text(text, reply_markup=keyboard(context.lang, commands))
+    await publish_chat_commands(context.bot, update.effective_chat.id, context.lang, commands)

@@ -3,7 +3,15 @@
 
 from typing import Any
 
-from bot.flows import group_link, invite, language, problem, report
+from bot.flows import group_link, invite, language, problem, problem_note, report, report_return
 from bot.flows.engine import Flow
 
-FLOWS: list[Flow[Any]] = [language.FLOW, report.FLOW, problem.FLOW, invite.FLOW, group_link.FLOW]
+FLOWS: list[Flow[Any]] = [
+    language.FLOW,
+    report.FLOW,
+    problem.FLOW,
+    invite.FLOW,
+    group_link.FLOW,
+    report_return.FLOW,
+    problem_note.FLOW,
+]

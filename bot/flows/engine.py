@@ -77,6 +77,7 @@ class Out:
     links: Rows = ()
     chat_id: int | None = None
     menu: bool = False  # with the person's menu (refreshed: their roles or language changed)
+    reply_to: int | None = None  # a notification as a reply to this message of its chat
 
 
 class Refusal(Exception):
@@ -115,8 +116,10 @@ class Run(Generic[D]):
     def say(self, text: str, links: Rows = ()) -> None:
         self.outs.append(Out(text, links=links))
 
-    def notify(self, chat_id: int, text: str, links: Rows = ()) -> None:
-        self.outs.append(Out(text, links=links, chat_id=chat_id))
+    def notify(
+        self, chat_id: int, text: str, links: Rows = (), reply_to: int | None = None
+    ) -> None:
+        self.outs.append(Out(text, links=links, chat_id=chat_id, reply_to=reply_to))
 
     def ask_cancel(self) -> None:
         """The flow's own "cancel" option: ask whether to throw the conversation away."""
@@ -140,7 +143,8 @@ class Flow(Generic[D]):
     """One kind of conversation. `begin(run, **args)` picks the first step (or ends at once);
     `describe(run)` names it in the cancel question ("báo cáo tháng 11/2026"); `resumable(draft)`
     says whether starting again should offer to continue it (with `resume_text`, or a generic
-    text); `lifetime` overrides the settings' draft expiry."""
+    text); `lifetime` overrides the settings' draft expiry, and `expired` the message that says a
+    draft left longer was dropped."""
 
     kind: str
     data: type[D]
@@ -150,6 +154,7 @@ class Flow(Generic[D]):
     resumable: Callable[[Draft], bool] = lambda draft: False
     resume_text: Callable[[Run[D]], str] | None = None  # the offer to continue, if not generic
     lifetime: timedelta | None = None
+    expired: str = "draft.expired"  # its message key, given the settings' `days`
     # Asked in a group chat (linking a group): its buttons may be pressed there, by the one who
     # started it only; typed messages and /cancel in the private chat leave it alone.
     in_groups: bool = False
@@ -282,7 +287,7 @@ class Engine:
             if self.stale(context, draft):
                 await delete_draft(session=session, draft=draft)
                 days = context.settings.draft_expiry_days
-                return Result([Out(context.t("draft.expired", days=days))], None, previous)
+                return Result([Out(context.t(flow.expired, days=days))], None, previous)
             run = self._run(context, session, draft)
             if answer.choice in CONTROL_VALUES and self._is_control(draft):
                 result = await self._control(run, flow, answer.choice)

@@ -366,7 +366,7 @@ async def _notify_handlers(
         lang = usecases.person_language(person, settings)
         header = render.handler_header(lang, kind, **values)
         text = render.card_text(lang, card, moment, settings.tz, header)
-        run.notify(person.telegram_id, text, render.card_links(lang, card, actions, reopen=False))
+        run.notify(person.telegram_id, text, render.card_buttons(lang, card, actions, reopen=False))
     for group in linked if groups else []:
         lang = settings.default_language
         header = render.handler_header(lang, kind, **values)

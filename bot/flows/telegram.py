@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ChatType
 
 from bot import notify
 from bot.context import ChiboContext
 from bot.flows.engine import Answer, Engine, FlowButton, Out, Result
-from bot.handlers.start import show_menu
+from bot.menu import show_menu
 from bot.replies import answer, drop_buttons, quietly
 from storage.queries.drafts import draft_owner, set_message
 
@@ -123,20 +123,32 @@ def _chat_allowed(update: Update, flows: Engine, kind: str) -> bool:
     return flows.flows[kind].in_groups or (chat is not None and chat.type == ChatType.PRIVATE)
 
 
-async def deliver(update: Update, context: ChiboContext, result: Result) -> None:
+async def deliver(
+    update: Update, context: ChiboContext, result: Result, *, keep_pressed: bool = False
+) -> None:
     """Take the buttons off the question answered, send what the step said, and remember the
-    message of the new question (its buttons go when it is answered)."""
+    message of the new question (its buttons go when it is answered). `keep_pressed`: the press
+    that started the flow was on a message that is no question of it (a problem's card)."""
     chat = update.effective_chat
     if update.callback_query is not None:
-        await drop_buttons(update.callback_query.message)
+        if not keep_pressed:
+            await drop_buttons(update.callback_query.message)
     elif result.previous_message is not None:
         await quietly(context.bot.edit_message_reply_markup(chat.id, result.previous_message))
     asked: Message | None = None
     for out in result.outs:
         markup = keyboard(out, result)
         if out.chat_id is not None:
+            reply = None
+            if out.reply_to is not None:
+                reply = ReplyParameters(message_id=out.reply_to, allow_sending_without_reply=True)
             await notify.send_quietly(
-                context.bot, context.db, out.chat_id, out.text, reply_markup=markup
+                context.bot,
+                context.db,
+                out.chat_id,
+                out.text,
+                reply_markup=markup,
+                reply_parameters=reply,
             )
             continue
         if out.menu:

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.context import ChiboContext
+from bot.replies import answer
 
 
 async def anything_else(update: Update, context: ChiboContext) -> None:
@@ -22,4 +23,4 @@ async def anything_else(update: Update, context: ChiboContext) -> None:
 
 async def stale_button(update: Update, context: ChiboContext) -> None:
     """A button no feature recognises (from an old message, or forged): say so, apply nothing."""
-    await update.callback_query.answer(context.t("button.expired"), show_alert=True)
+    await answer(update.callback_query, context.t("button.expired"), alert=True)

@@ -9,6 +9,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.access import Action, scope
 from bot.context import ChiboContext
+from bot.replies import answer
 
 # Commands a supervisor may use inside a linked group chat; everything else is private.
 GROUP_COMMANDS = frozenset({"link", "unlink", "summary", "missing", "help"})
@@ -28,7 +29,7 @@ async def _private(update: Update, context: ChiboContext) -> None:
     if context.identity.is_member or _command(update, context.bot.username) == "start":
         return
     if update.callback_query is not None:
-        await update.callback_query.answer(context.t("start.stranger_short"), show_alert=True)
+        await answer(update.callback_query, context.t("start.stranger_short"), alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(context.t("start.stranger"))
     raise ApplicationHandlerStop

@@ -1,58 +1,25 @@
-"""Shared by the problem handlers: the note draft that expires, and notifications (the card and
-the language of someone else: bot.usecases.problems)."""
+"""Shared by the problem handlers: who acts, a pending note, cards, and notifications."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import CallbackQuery, InlineKeyboardMarkup, ReplyParameters
-from telegram.error import BadRequest
+from telegram import ReplyParameters
 
 from bot.clock import now
 from bot.context import ChiboContext
-from bot.drafts import is_stale
+from bot.flows.problem_note import KIND as NOTE_KIND
 from bot.notify import send_quietly
 from bot.render import problems as render
-from bot.rules import problems as rules
-from bot.usecases.problems import load_card as load_card  # re-exported for problem_handle
-from bot.usecases.problems import person_language
-from storage.models import Draft, GroupLink, Person
-from storage.queries.drafts import delete_draft, get_draft, save_draft
+from bot.render.keyboard import markup
+from bot.usecases import Actor
+from bot.usecases.problems import load_card
+from storage.models import GroupLink, Person
+from storage.queries.drafts import delete_draft, get_draft
 
-NOTE_KIND = "problem_note"
-# A note asked for by an action is typed at once; left longer, a later message must not
-# silently become, say, the result of resolving a problem.
-NOTE_LIFETIME = timedelta(hours=12)
+__all__ = ["NOTE_KIND", "load_card"]
 
 
-def _is_stale(draft: Draft, context: ChiboContext) -> bool:
-    if draft.kind == NOTE_KIND:
-        return now(context) - draft.updated_at >= NOTE_LIFETIME
-    return is_stale(draft.updated_at, now(context), context.settings.draft_expiry_days)
-
-
-async def own_draft(session: AsyncSession, context: ChiboContext, kind: str) -> Draft | None:
-    """The speaker's draft of `kind`, unless it was left too long (then it is dropped)."""
-    draft = context.draft(session, kind)
-    if draft is not None and _is_stale(draft, context):
-        await delete_draft(session=session, draft=draft)
-        return None
-    return draft
-
-
-async def update_draft(
-    session: AsyncSession,
-    context: ChiboContext,
-    draft: Draft,
-    step: str | None = None,
-    **data: object,
-) -> None:
-    """Move the draft to `step` (if given) with `data` merged in, and save it."""
-    if step is not None:
-        draft.step = step
-    draft.data.update(data)
-    await save_draft(session=session, draft=draft, now=now(context))
+def actor(context: ChiboContext) -> Actor:
+    return Actor(context.identity.person, context.identity.roles)
 
 
 async def drop_pending_note(context: ChiboContext) -> None:
@@ -65,16 +32,20 @@ async def drop_pending_note(context: ChiboContext) -> None:
             await delete_draft(session=session, draft=draft)
 
 
-async def edit_quietly(
-    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
-) -> None:
-    """Show `text` in the pressed message; pressing twice, or a refresh to what is already
-    shown, is not an error."""
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
+async def send_notices(context: ChiboContext, notices: list[render.Notice]) -> None:
+    """Send notifications after the change they tell of is committed."""
+    for notice in notices:
+        reply = None
+        if notice.reply_to:
+            reply = ReplyParameters(message_id=notice.reply_to, allow_sending_without_reply=True)
+        await send_quietly(
+            context.bot,
+            context.db,
+            notice.chat_id,
+            notice.text,
+            reply_markup=markup(notice.rows),
+            reply_parameters=reply,
+        )
 
 
 async def notify_handlers(
@@ -87,56 +58,16 @@ async def notify_handlers(
 ) -> None:
     """Tell the handling unit's supervisors (with the action buttons) and its linked groups
     (information only) about the problem; `kind` picks the first line (new, urgent, ...)."""
-    moment, tz, settings = now(context), context.settings.tz, context.settings
-    actions = rules.allowed_actions(card.problem.status)
     speaker = context.identity.person
-    for person in recipients:
-        if speaker is not None and person.id == speaker.id:
-            continue
-        lang = person_language(person, settings)
-        header = render.handler_header(lang, kind, **values)
-        await send_quietly(
-            context.bot,
-            context.db,
-            person.telegram_id,
-            render.card_text(lang, card, moment, tz, header),
-            reply_markup=render.card_keyboard(lang, card, actions, reopen=False),
-        )
-    for group in groups:
-        lang = settings.default_language
-        header = render.handler_header(lang, kind, **values)
-        text = render.card_text(lang, card, moment, tz, header)
-        await send_quietly(context.bot, context.db, group.chat_id, text)
-
-
-async def notify_reporter(
-    context: ChiboContext, card: render.Card, action: str, note: str | None
-) -> None:
-    """Tell the reporter what happened to their problem, as a reply to the message that
-    confirmed it when that is known; a resolved problem comes with "not resolved"."""
-    problem, reporter = card.problem, card.reporter
-    speaker = context.identity.person
-    if reporter is None or problem.reporter_chat_id is None:
-        return
-    if speaker is not None and reporter.id == speaker.id:
-        return
-    lang = person_language(reporter, context.settings)
-    text = render.reporter_update(
-        lang, problem, action, note, card.handling_unit, context.settings.problem_reopen_days
+    notices = render.handler_notices(
+        card,
+        recipients,
+        groups,
+        kind,
+        speaker_id=speaker.id if speaker else None,
+        default_language=context.settings.default_language,
+        now=now(context),
+        tz=context.settings.tz,
+        **values,
     )
-    markup = None
-    if problem.status == rules.RESOLVED:
-        markup = render.reopen_keyboard(lang, problem, card.version)
-    reply = None
-    if problem.reporter_message_id:
-        reply = ReplyParameters(
-            message_id=problem.reporter_message_id, allow_sending_without_reply=True
-        )
-    await send_quietly(
-        context.bot,
-        context.db,
-        problem.reporter_chat_id,
-        text,
-        reply_markup=markup,
-        reply_parameters=reply,
-    )
+    await send_notices(context, notices)

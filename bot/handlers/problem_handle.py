@@ -1,50 +1,46 @@
 """Following problems up: the supervisors' list (/problems) and actions, the reporter's list
-(/myproblems) and "chưa giải quyết", and the notes those actions ask for.
+(/myproblems) and "chưa giải quyết". The notes those actions ask for are the flow
+bot.flows.problem_note; checking and applying an action is bot.usecases.problems.
 
 Action buttons carry the problem's state version: pressed after someone else changed the
-problem, they are refused and the card is shown afresh. A note being typed lives in a draft
-(kind "problem_note"), so it survives a restart; the action is applied when the note arrives.
+problem, they are refused and the card is shown afresh. A press is answered before the action
+is applied; a problem that does not exist or is another subtree's is answered as not found.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InputMediaPhoto, Update
 
-from bot.access import Action, can, scope
+from bot.access import Action, scope
 from bot.clock import now
 from bot.context import ChiboContext
-from bot.handlers.problem_common import (
-    NOTE_KIND,
-    drop_pending_note,
-    edit_quietly,
-    load_card,
-    notify_handlers,
-    notify_reporter,
-    own_draft,
+from bot.flows import problem_note
+from bot.flows import telegram as flows_telegram
+from bot.handlers.problem_common import actor, drop_pending_note, send_notices
+from bot.payloads import (
+    FilterCategory,
+    FilterStatus,
+    MyProblems,
+    ProblemAction,
+    ProblemList,
+    ProblemMedia,
+    ProblemView,
+    Reopen,
 )
 from bot.render import problems as render
+from bot.replies import answer, edit
 from bot.rules import problems as rules
-from storage.models import Draft, GroupLink, Person, Problem
-from storage.queries.drafts import delete_draft, get_draft, start_draft
-from storage.queries.groups import groups_of_unit
-from storage.queries.problems import (
-    change_status,
-    list_problems,
-    nearest_supervised_ancestor,
-    problem_by_id,
-    reporter_problems,
-    state_version,
-    supervisors_of,
+from bot.usecases.problems import (
+    Outcome,
+    check_action,
+    speaker_buttons,
+    take_action,
+    visible_card,
 )
-from storage.queries.units import unit_by_id
+from storage.queries.problems import list_problems, reporter_problems
 
 PAGE_SIZE = 8
-# Refusals after which the person may simply type another ticket number.
-RETRY_TICKET = frozenset({"dup_missing", "dup_itself", "dup_chain"})
+FILTERS = (FilterStatus, FilterCategory)  # the buttons of `filter_press`
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -61,34 +57,32 @@ async def list_command(update: Update, context: ChiboContext) -> None:
 
 
 async def list_press(update: Update, context: ChiboContext) -> None:
+    """`ProblemList`: a status, a category, a page."""
     query = update.callback_query
-    status, category, page = [*query.data.removeprefix(render.LIST).split(":"), "", ""][:3]
-    valid = (
-        status in render.STATUS_FILTERS
-        and (category == render.ANY_CATEGORY or category in rules.CATEGORIES)
-        and page.isdigit()
-    )
-    if not valid or not scope(context.identity.roles, Action.PROBLEM_VIEW):
-        await query.answer(context.t("problem.expired"), show_alert=True)
+    button = ProblemList.unpack(query.data)
+    if not scope(context.identity.roles, Action.PROBLEM_VIEW):
+        await answer(query, context.t("problem.expired"), alert=True)
         return
-    text, markup = await _list(context, status, category, int(page))
-    await query.answer()
-    await edit_quietly(query, text, markup)
+    await answer(query)
+    category = button.category or render.ANY_CATEGORY
+    text, markup = await _list(context, button.status, category, button.page)
+    await edit(query, text, markup)
 
 
 async def filter_press(update: Update, context: ChiboContext) -> None:
     """Choose a status (keeping the category) or a category (keeping the status)."""
     query = update.callback_query
-    which, _, other = query.data.removeprefix(render.FILTER).partition(":")
-    if which == "s" and (other == render.ANY_CATEGORY or other in rules.CATEGORIES):
-        text, markup = render.status_filters(context.lang, other)
-    elif which == "c" and other in render.STATUS_FILTERS:
-        text, markup = render.category_filters(context.lang, other)
+    by_status = FilterStatus.unpack(query.data)
+    await answer(query)
+    if by_status is not None:
+        text, markup = render.status_filters(
+            context.lang, by_status.category or render.ANY_CATEGORY
+        )
     else:
-        await query.answer(context.t("problem.expired"), show_alert=True)
-        return
-    await query.answer()
-    await edit_quietly(query, text, markup)
+        text, markup = render.category_filters(
+            context.lang, FilterCategory.unpack(query.data).status
+        )
+    await edit(query, text, markup)
 
 
 async def _list(context: ChiboContext, status: str, category: str, page: int) -> render.Prompt:
@@ -134,14 +128,11 @@ async def my_command(update: Update, context: ChiboContext) -> None:
 
 
 async def my_press(update: Update, context: ChiboContext) -> None:
+    """`MyProblems`: a page of the speaker's own problems (nobody else's can be asked for)."""
     query = update.callback_query
-    page = query.data.removeprefix(render.MINE)
-    if not page.isdigit():
-        await query.answer(context.t("problem.expired"), show_alert=True)
-        return
-    text, markup = await _mine(context, int(page))
-    await query.answer()
-    await edit_quietly(query, text, markup)
+    await answer(query)
+    text, markup = await _mine(context, MyProblems.unpack(query.data).page)
+    await edit(query, text, markup)
 
 
 async def _mine(context: ChiboContext, page: int) -> render.Prompt:
@@ -160,49 +151,26 @@ async def _mine(context: ChiboContext, page: int) -> render.Prompt:
 # --- one problem ---------------------------------------------------------------------------
 
 
-def _may_view(context: ChiboContext, card: render.Card) -> bool:
-    person = context.identity.person
-    return can(context.identity.roles, Action.PROBLEM_VIEW, card.unit) or (
-        person is not None and card.problem.reporter_id == person.id
-    )
-
-
 def _card_message(context: ChiboContext, card: render.Card, header: str = "") -> render.Prompt:
     """The card as this speaker sees it: action buttons if they handle it, "not resolved" if
     they raised it and may still reopen it."""
-    moment, settings, problem = now(context), context.settings, card.problem
-    actions: tuple[str, ...] = ()
-    if can(context.identity.roles, Action.PROBLEM_HANDLE, card.handling_unit):
-        actions = rules.allowed_actions(problem.status)
-    person = context.identity.person
-    reopen = problem.reporter_id == person.id and rules.can_reopen(
-        problem.status,
-        resolved_at=problem.resolved_at,
-        now=moment,
-        reopen_days=settings.problem_reopen_days,
-    )
+    moment, settings = now(context), context.settings
+    actions, reopen = speaker_buttons(actor(context), card, moment, settings.problem_reopen_days)
     return (
         render.card_text(context.lang, card, moment, settings.tz, header),
         render.card_keyboard(context.lang, card, actions, reopen),
     )
 
 
-async def _visible_card(context: ChiboContext, problem_id: str) -> render.Card | None:
-    if not problem_id.isdigit():
-        return None
-    async with context.db.session() as session:
-        problem = await problem_by_id(session=session, problem_id=int(problem_id))
-        card = await load_card(session, problem) if problem else None
-    return card if card is not None and _may_view(context, card) else None
-
-
 async def view_press(update: Update, context: ChiboContext) -> None:
+    """`ProblemView`: the card, as a new message."""
     query = update.callback_query
-    card = await _visible_card(context, query.data.removeprefix(render.VIEW))
+    problem_id = ProblemView.unpack(query.data).problem_id
+    card = await visible_card(context.db, actor(context), problem_id)
     if card is None:
-        await query.answer(context.t("problem.refused.missing"), show_alert=True)
+        await answer(query, context.t("problem.refused.missing"), alert=True)
         return
-    await query.answer()
+    await answer(query)
     text, markup = _card_message(context, card)
     await update.effective_message.reply_text(text, reply_markup=markup)
 
@@ -210,11 +178,12 @@ async def view_press(update: Update, context: ChiboContext) -> None:
 async def media_press(update: Update, context: ChiboContext) -> None:
     """Send a problem's photos and location (not pushed with notifications: weak signal)."""
     query = update.callback_query
-    card = await _visible_card(context, query.data.removeprefix(render.MEDIA))
+    problem_id = ProblemMedia.unpack(query.data).problem_id
+    card = await visible_card(context.db, actor(context), problem_id)
     if card is None:
-        await query.answer(context.t("problem.refused.missing"), show_alert=True)
+        await answer(query, context.t("problem.refused.missing"), alert=True)
         return
-    await query.answer()
+    await answer(query)
     problem, chat_id = card.problem, update.effective_chat.id
     for start in range(0, len(problem.photos), 10):  # an album holds at most ten
         chunk = problem.photos[start : start + 10]
@@ -229,285 +198,73 @@ async def media_press(update: Update, context: ChiboContext) -> None:
 # --- actions -------------------------------------------------------------------------------
 
 
-@dataclass
-class Outcome:
-    """What applying an action led to: a refusal (a message id suffix), or the changed problem
-    with the people to tell."""
-
-    refusal: str | None = None
-    card: render.Card | None = None
-    recipients: list[Person] = field(default_factory=list)
-    groups: list[GroupLink] = field(default_factory=list)
-    from_unit: str = ""
-
-
-async def _refusal(
-    session: AsyncSession,
-    context: ChiboContext,
-    problem: Problem | None,
-    action: str,
-    version: int,
-    moment: datetime,
-) -> str | None:
-    """Why the speaker may not take `action` on the problem as they saw it (`version`) now."""
-    if problem is None:
-        return "missing"
-    roles, person = context.identity.roles, context.identity.person
-    unit = await unit_by_id(session=session, unit_id=problem.unit_id)
-    handling = await unit_by_id(session=session, unit_id=problem.handling_unit_id)
-    if action == rules.REOPEN:
-        if problem.reporter_id != person.id:
-            return "missing"
-    elif not can(roles, Action.PROBLEM_VIEW, unit):
-        return "missing"
-    elif not can(roles, Action.PROBLEM_HANDLE, handling):
-        return "not_allowed"
-    if await state_version(session=session, problem_id=problem.id) != version:
-        return "stale"
-    try:
-        rules.transition(
-            problem.status,
-            action,
-            now=moment,
-            resolved_at=problem.resolved_at,
-            reopen_days=context.settings.problem_reopen_days,
-        )
-    except rules.Refused as refused:
-        return refused.reason
-    return None
-
-
-async def apply_action(
-    context: ChiboContext,
-    problem_id: int,
-    action: str,
-    version: int,
-    note: str | None = None,
-    ticket: int | None = None,
-) -> Outcome:
-    """Check and apply one action in one transaction (the problem's row locked); the note
-    draft, if any, goes with it."""
-    moment, person = now(context), context.identity.person
-    async with context.db.session() as session:
-        problem = await problem_by_id(session=session, problem_id=problem_id, for_update=True)
-        refusal = await _refusal(session, context, problem, action, version, moment)
-        if refusal is not None:
-            card = await load_card(session, problem) if refusal == "stale" else None
-            return Outcome(refusal=refusal, card=card)
-        extra: dict[str, int] = {}
-        handling = await unit_by_id(session=session, unit_id=problem.handling_unit_id)
-        if action == rules.FORWARD:
-            upper = await nearest_supervised_ancestor(session=session, unit=handling)
-            if upper is None:
-                return Outcome(refusal="no_upper")
-            extra["handling_unit_id"] = upper.id
-        if action == rules.MARK_DUPLICATE:
-            refusal = await _duplicate_refusal(session, context, problem, ticket)
-            if refusal is not None:
-                return Outcome(refusal=refusal)
-            extra["duplicate_of_id"] = ticket
-        change = rules.transition(
-            problem.status,
-            action,
-            now=moment,
-            resolved_at=problem.resolved_at,
-            reopen_days=context.settings.problem_reopen_days,
-        )
-        await change_status(
-            session=session,
-            problem=problem,
-            change=change,
-            person_id=person.id,
-            now=moment,
-            note=note,
-            **extra,
-        )
-        pending = await get_draft(session=session, person_id=person.id, kind=NOTE_KIND)
-        if pending is not None and (note is not None or ticket is not None):  # its answer
-            await delete_draft(session=session, draft=pending)
-        outcome = Outcome(card=await load_card(session, problem), from_unit=handling.name)
-        if action in (rules.FORWARD, rules.REOPEN):
-            unit_id = problem.handling_unit_id
-            outcome.recipients = await supervisors_of(session=session, unit_id=unit_id)
-            if action == rules.FORWARD:
-                outcome.groups = await groups_of_unit(session=session, unit_id=unit_id)
-    return outcome
-
-
-async def _duplicate_refusal(
-    session: AsyncSession, context: ChiboContext, problem: Problem, ticket: int | None
-) -> str | None:
-    target = await problem_by_id(session=session, problem_id=ticket) if ticket else None
-    target_unit = await unit_by_id(session=session, unit_id=target.unit_id) if target else None
-    visible = target_unit is not None and can(
-        context.identity.roles, Action.PROBLEM_VIEW, target_unit
-    )
-    reason = rules.duplicate_refusal(problem.id, ticket or 0, target.status if visible else None)
-    return f"dup_{reason}" if reason else None
-
-
-async def _announce(
-    update: Update, context: ChiboContext, outcome: Outcome, action: str, note: str | None
-) -> None:
-    """After a change is committed: tell the reporter, and the new or old handlers."""
-    card = outcome.card
-    if action == rules.REOPEN:
-        await notify_handlers(
-            context, card, outcome.recipients, [], "reopen", id=card.problem.id, note=note or ""
-        )
-        return
-    await notify_reporter(context, card, action, note)
-    if action == rules.FORWARD:
-        await notify_handlers(
-            context,
-            card,
-            outcome.recipients,
-            outcome.groups,
-            "forwarded",
-            id=card.problem.id,
-            unit=outcome.from_unit,
-        )
-
-
-def _refusal_text(context: ChiboContext, refusal: str, problem_id: int) -> str:
-    if refusal == "unknown":
-        return context.t("problem.expired")
-    return context.t(
-        f"problem.refused.{refusal}", id=problem_id, days=context.settings.problem_reopen_days
-    )
-
-
 async def handle_press(update: Update, context: ChiboContext) -> None:
-    """ph:<id>:<version>:<action>: apply at once, or ask for the note the action needs."""
-    query = update.callback_query
-    parts = query.data.removeprefix(render.HANDLE).split(":")
-    action = render.ACTIONS_BY_CODE.get(parts[-1]) if len(parts) == 3 else None
-    if action is None or not (parts[0].isdigit() and parts[1].isdigit()):
-        await query.answer(context.t("problem.expired"), show_alert=True)
+    """`ProblemAction`: checked (read only) and answered, then applied; or the note it needs
+    asked for (the flow bot.flows.problem_note)."""
+    button = ProblemAction.unpack(update.callback_query.data)
+    await _act(update, context, button.problem_id, button.action, button.version)
+
+
+async def reopen_press(update: Update, context: ChiboContext) -> None:
+    """`Reopen`: the reporter says the problem is not resolved; ask why."""
+    button = Reopen.unpack(update.callback_query.data)
+    await _act(update, context, button.problem_id, rules.REOPEN, button.version)
+
+
+async def _act(
+    update: Update, context: ChiboContext, problem_id: int, action: str, version: int
+) -> None:
+    query, days = update.callback_query, context.settings.problem_reopen_days
+    who = actor(context)
+    checked = await check_action(context.db, who, problem_id, action, version, now(context), days)
+    if checked.refusal is not None:
+        await _refuse_press(update, context, checked, problem_id)
         return
-    problem_id, version = int(parts[0]), int(parts[1])
     if rules.needs_note(action) or action == rules.MARK_DUPLICATE:
-        await _ask_note(update, context, problem_id, action, version)
+        await answer(query)
+        result = await flows_telegram.engine(context).start(
+            context,
+            problem_note.KIND,
+            problem_id=problem_id,
+            action=action,
+            version=version,
+            title=checked.card.problem.title,
+        )
+        await flows_telegram.deliver(update, context, result, keep_pressed=True)
         return
-    outcome = await apply_action(context, problem_id, action, version)
-    if outcome.refusal is not None:
-        await _refuse_press(update, context, outcome, problem_id)
+    await answer(query, context.t("problem.done_toast"))
+    outcome = await take_action(context.db, who, problem_id, action, version, now(context), days)
+    if outcome.refusal is not None:  # changed between the check and the lock
+        await update.effective_message.reply_text(
+            render.refusal_text(context.lang, outcome.refusal, problem_id, days)
+        )
+        if outcome.card is not None:
+            await edit(query, *_card_message(context, outcome.card))
         return
-    await query.answer(context.t("problem.done_toast"))
-    text, markup = _card_message(context, outcome.card)
-    await edit_quietly(query, text, markup)
-    await _announce(update, context, outcome, action, None)
+    await edit(query, *_card_message(context, outcome.card))
+    speaker = context.identity.person
+    notices = render.action_notices(
+        outcome.card,
+        action,
+        None,
+        outcome.recipients,
+        outcome.groups,
+        outcome.from_unit,
+        speaker_id=speaker.id,
+        default_language=context.settings.default_language,
+        reopen_days=days,
+        now=now(context),
+        tz=context.settings.tz,
+    )
+    await send_notices(context, notices)
 
 
 async def _refuse_press(
     update: Update, context: ChiboContext, outcome: Outcome, problem_id: int
 ) -> None:
     """Refuse politely; when the problem changed meanwhile, show it as it is now."""
-    query = update.callback_query
-    await query.answer(_refusal_text(context, outcome.refusal, problem_id), show_alert=True)
+    query, days = update.callback_query, context.settings.problem_reopen_days
+    text = render.refusal_text(context.lang, outcome.refusal, problem_id, days)
+    await answer(query, text, alert=True)
     if outcome.card is not None:
-        text, markup = _card_message(context, outcome.card)
-        await edit_quietly(query, text, markup)
-
-
-async def reopen_press(update: Update, context: ChiboContext) -> None:
-    """pr:<id>:<version>: the reporter says the problem is not resolved; ask why."""
-    query = update.callback_query
-    problem_id, _, version = query.data.removeprefix(render.REOPEN).partition(":")
-    if not (problem_id.isdigit() and version.isdigit()):
-        await query.answer(context.t("problem.expired"), show_alert=True)
-        return
-    await _ask_note(update, context, int(problem_id), rules.REOPEN, int(version))
-
-
-async def _ask_note(
-    update: Update, context: ChiboContext, problem_id: int, action: str, version: int
-) -> None:
-    query = update.callback_query
-    async with context.db.session() as session:
-        problem = await problem_by_id(session=session, problem_id=problem_id)
-        refusal = await _refusal(session, context, problem, action, version, now(context))
-        card = await load_card(session, problem) if refusal == "stale" else None
-        if refusal is None:
-            draft = await start_draft(
-                session=session,
-                person_id=context.identity.person.id,
-                kind=NOTE_KIND,
-                step="ticket" if action == rules.MARK_DUPLICATE else "note",
-                now=now(context),
-                data={"problem_id": problem_id, "action": action, "version": version},
-            )
-    if refusal is not None:
-        await _refuse_press(update, context, Outcome(refusal=refusal, card=card), problem_id)
-        return
-    await query.answer()
-    text, markup = render.ask_note(context.lang, action, problem, draft.token)
-    await update.effective_message.reply_text(text, reply_markup=markup)
-
-
-async def note_cancel(update: Update, context: ChiboContext) -> None:
-    query = update.callback_query
-    token = query.data.removeprefix(render.NOTE).partition(":")[0]
-    async with context.db.session() as session:
-        draft = await own_draft(session, context, NOTE_KIND)
-        mine = draft is not None and draft.token == token
-        if mine:
-            await delete_draft(session=session, draft=draft)
-    if not mine:
-        await query.answer(context.t("problem.expired"), show_alert=True)
-        return
-    await query.answer()
-    await query.edit_message_text(context.t("problem.note.cancelled"))
-
-
-async def on_note(update: Update, context: ChiboContext) -> None:
-    """The typed note (or ticket number) an action asked for: apply the action with it."""
-    message = update.effective_message
-    async with context.db.session() as session:
-        draft = await own_draft(session, context, NOTE_KIND)
-    if draft is None:  # asked too long ago: not applied
-        await message.reply_text(context.t("problem.note.expired"))
-        return
-    note, ticket = None, None
-    if draft.step == "ticket":
-        ticket = rules.parse_ticket(message.text)
-        if ticket is None:
-            await message.reply_text(context.t("problem.bad_ticket"))
-            return
-    else:
-        note = rules.clean_text(message.text, low=2, high=rules.NOTE_MAX)
-        if note is None:
-            await message.reply_text(context.t("problem.bad_note", high=rules.NOTE_MAX))
-            return
-    data = draft.data
-    action, problem_id = data["action"], data["problem_id"]
-    outcome = await apply_action(context, problem_id, action, data["version"], note, ticket)
-    if outcome.refusal in RETRY_TICKET:
-        await message.reply_text(_refusal_text(context, outcome.refusal, ticket))
-        return
-    if outcome.refusal is not None:
-        await drop_pending_note(context)
-        await message.reply_text(_refusal_text(context, outcome.refusal, problem_id))
-        if outcome.card is not None:
-            text, markup = _card_message(context, outcome.card)
-            await message.reply_text(text, reply_markup=markup)
-        return
-    done = context.t(f"problem.done.{action}", id=problem_id)
-    text, markup = _card_message(context, outcome.card, header=done)
-    await message.reply_text(text, reply_markup=markup)
-    await _announce(update, context, outcome, action, note)
-
-
-# --- for bot.drafts ---------------------------------------------------------------------------
-
-
-async def reprompt_note(update: Update, context: ChiboContext, draft: Draft) -> None:
-    """After "keep going" on /cancel: ask for the note again."""
-    async with context.db.session() as session:
-        problem = await problem_by_id(session=session, problem_id=draft.data["problem_id"])
-    text, markup = render.ask_note(context.lang, draft.data["action"], problem, draft.token)
-    await update.effective_message.reply_text(text, reply_markup=markup)
-
-
-def describe_note(context: ChiboContext, draft: Draft) -> str:
-    return context.t("problem.describe_note", id=draft.data["problem_id"])
+        await edit(query, *_card_message(context, outcome.card))

@@ -16,12 +16,10 @@ from bot import notify
 from bot.access import Action, can
 from bot.clock import now
 from bot.context import ChiboContext
-from bot.render import report as render
+from bot.replies import answer
 from bot.rules.org import CELL, DEPUTY, SECRETARY
-from bot.rules.periods import Period, lock_end
-from bot.rules.report import STATUS_RETURNED, can_amend, history_status, reference_number
+from bot.usecases import reports
 from storage.models import MeetingReport, Unit
-from storage.queries.reports import person_by_id, snapshot
 
 Callback = Callable[[Update, ChiboContext], Coroutine[Any, Any, None]]
 
@@ -52,7 +50,7 @@ def private_only(callback: Callback) -> Callback:
     @wraps(callback)
     async def guarded(update: Update, context: ChiboContext) -> None:
         if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-            await update.callback_query.answer(context.t("group.private_only"), show_alert=True)
+            await answer(update.callback_query, context.t("group.private_only"), alert=True)
             return
         await callback(update, context)
 
@@ -61,7 +59,7 @@ def private_only(callback: Callback) -> Callback:
 
 async def expired(update: Update, context: ChiboContext) -> None:
     """An old or foreign button: say so in an alert, apply nothing."""
-    await update.callback_query.answer(context.t("button.expired"), show_alert=True)
+    await answer(update.callback_query, context.t("button.expired"), alert=True)
 
 
 def reporting_cells(context: ChiboContext) -> list[Unit]:
@@ -93,47 +91,16 @@ def submitter_role(context: ChiboContext, unit: Unit) -> str:
 
 
 def amendable(context: ChiboContext, report: MeetingReport) -> bool:
-    settings = context.settings
-    return can_amend(
-        report.status,
-        Period.parse(report.period),
-        now(context),
-        settings.report_deadline_day,
-        settings.report_lock_grace_days,
-        settings.tz,
-    )
+    return reports.amendable(context.settings, now(context), report)
 
 
-def reference(report: MeetingReport) -> str:
-    return reference_number(Period.parse(report.period), report.id)
+reference = reports.reference
 
 
 async def report_text(
     session: AsyncSession, context: ChiboContext, report: MeetingReport, unit: Unit
 ) -> str:
     """The stored report as the cell and its supervisors read it."""
-    settings = context.settings
-    period = Period.parse(report.period)
-    submitter = await person_by_id(session=session, person_id=report.submitted_by_id)
-    status = history_status(report, period, settings.report_deadline_day, settings.tz)
-    locked = None
-    if not amendable(context, report):
-        end = lock_end(
-            period, settings.report_deadline_day, settings.report_lock_grace_days, settings.tz
-        )
-        locked = end.date()
-    return render.report_view(
-        context.lang,
-        values=snapshot(report),
-        reference=reference(report),
-        period=period,
-        unit_name=unit.name,
-        submitter=submitter.full_name if submitter else "",
-        submitter_role=report.submitter_role,
-        submitted_at=report.submitted_at,
-        version=report.version,
-        status_label=context.t(f"history.status.{status}"),
-        tz=settings.tz,
-        return_comment=report.return_comment if report.status == STATUS_RETURNED else None,
-        locked_since=locked,
+    return await reports.report_text(
+        session, context.settings, context.lang, now(context), report, unit
     )

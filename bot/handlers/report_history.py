@@ -16,7 +16,9 @@ from bot.handlers.report_common import (
     report_text,
     viewable_cells,
 )
+from bot.payloads import HistoryCell, HistoryReport, ReportPhotos
 from bot.render import report as render
+from bot.replies import answer
 from bot.rules.org import CELL, is_active_in
 from bot.rules.periods import Period
 from bot.rules.report import history_status
@@ -24,7 +26,7 @@ from storage.queries.reports import report_by_id, reports_by_period
 from storage.queries.units import unit_by_id
 
 MONTHS = 12
-HISTORY_PREFIX, PHOTOS_PREFIX = "rh:", "rph:"
+HISTORY = (HistoryCell, HistoryReport)  # the buttons of `on_button`; `photos_button`: ReportPhotos
 
 
 async def history_command(update: Update, context: ChiboContext) -> None:
@@ -39,17 +41,18 @@ async def history_command(update: Update, context: ChiboContext) -> None:
 
 
 async def on_button(update: Update, context: ChiboContext) -> None:
-    """Buttons "rh:c:<unit id>" (a cell's months) and "rh:v:<report id>" (one report)."""
+    """Buttons `HistoryCell` (a cell's months) and `HistoryReport` (one report); a cell or report
+    that does not exist or is not the presser's to see is answered as expired."""
     query = update.callback_query
-    _, what, ident = [*query.data.split(":"), "", ""][:3]
-    if not ident.isdigit() or what not in ("c", "v"):
-        await expired(update, context)
-        return
-    reply = await (_history(context, int(ident)) if what == "c" else _report(context, int(ident)))
+    cell = HistoryCell.unpack(query.data)
+    if cell is not None:
+        reply = await _history(context, cell.unit_id)
+    else:
+        reply = await _report(context, HistoryReport.unpack(query.data).report_id)
     if reply is None:
         await expired(update, context)
         return
-    await query.answer()
+    await answer(query)
     await deliver(update, context, [reply])
 
 
@@ -94,19 +97,18 @@ async def _report(context: ChiboContext, report_id: int) -> Say | None:
 
 
 async def photos_button(update: Update, context: ChiboContext) -> None:
-    """Button "rph:<report id>": the photos of the minutes, one message each."""
+    """Button `ReportPhotos`: the photos of the minutes, one message each."""
     query = update.callback_query
-    ident = query.data.removeprefix(PHOTOS_PREFIX)
+    report_id = ReportPhotos.unpack(query.data).report_id
     photos: list[str] = []
-    if ident.isdigit():
-        async with context.db.session() as session:
-            report = await report_by_id(session=session, report_id=int(ident))
-            unit = await unit_by_id(session=session, unit_id=report.unit_id) if report else None
-            if unit is not None and can(context.identity.roles, Action.REPORT_VIEW, unit):
-                photos = list(report.photos)
+    async with context.db.session() as session:
+        report = await report_by_id(session=session, report_id=report_id)
+        unit = await unit_by_id(session=session, unit_id=report.unit_id) if report else None
+        if unit is not None and can(context.identity.roles, Action.REPORT_VIEW, unit):
+            photos = list(report.photos)
     if not photos:
         await expired(update, context)
         return
-    await query.answer()
+    await answer(query)
     for file_id in photos:
         await update.effective_chat.send_photo(file_id)

@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 
 from bot import menu
 from bot.context import ChiboContext, identify
+from bot.menu import show_menu
 from storage.models import Invite, Person, utcnow
 from storage.queries.audit import record
 from storage.queries.invites import claim_invite, find_invite
@@ -31,15 +32,6 @@ async def help_command(update: Update, context: ChiboContext) -> None:
         await update.effective_message.reply_text(context.t("group.help"))
         return
     await update.effective_message.reply_text(menu.help_text(context.lang, context.my_commands))
-
-
-async def show_menu(update: Update, context: ChiboContext, text: str) -> None:
-    """Send `text` with the person's menu keyboard, and refresh their "/" command list."""
-    commands = context.my_commands
-    await update.effective_message.reply_text(
-        text, reply_markup=menu.keyboard(context.lang, commands)
-    )
-    await menu.publish_chat_commands(context.bot, update.effective_chat.id, context.lang, commands)
 
 
 async def _join(update: Update, context: ChiboContext, code: str) -> None:

@@ -21,13 +21,10 @@ from telegram.error import TelegramError
 
 from bot.access import Action, can, is_within, scope
 from bot.context import ChiboContext
-from bot.jobs import env_of, reminders
-from bot.jobs.delivery import keyboard
-from bot.jobs.summary import summary_and_chart
+from bot.outbox import Sender
+from bot.payloads import MissingPage, Nudge, ShowMissing
+from bot.render.keyboard import markup
 from bot.render.summary import (
-    MISSING_PREFIX,
-    NUDGE_PREFIX,
-    PAGE_PREFIX,
     chart_caption,
     missing_buttons,
     missing_text,
@@ -36,17 +33,17 @@ from bot.render.summary import (
     summary_text,
 )
 from bot.render.xlsx import write_export
-from bot.rules.figures import month_bounds
-from bot.rules.org import is_active_in
-from bot.rules.periods import STORED, Period, deadline_day
+from bot.replies import answer, edit
+from bot.rules.figures import Calendar, month_bounds
+from bot.rules.periods import Period, deadline_day
+from bot.usecases.nudge import nudge_cell
+from bot.usecases.summary import summary_and_chart
 from storage.models import Unit, utcnow
-from storage.queries import deliveries as outbox
-from storage.queries.audience import has_reported, reminder_targets
 from storage.queries.figures import missing_cells, month_summary, problem_rows, report_rows
 from storage.queries.groups import group_link
 from storage.queries.units import unit_by_id
 
-PREFIX = "sup:"
+BUTTONS = (ShowMissing, MissingPage, Nudge)  # registered by bot.app, handled by `press`
 PAGE = 10  # late cells per /missing page: one button each
 UPLOAD_PULSE = 4.0  # seconds between "sending a file…" chat actions while an export is built
 
@@ -57,13 +54,15 @@ UPLOAD_PULSE = 4.0  # seconds between "sending a file…" chat actions while an 
 async def summary(update: Update, context: ChiboContext) -> None:
     period = await _period(update, context, "summary")
     roots = await _roots(update, context) if period else []
-    env = env_of(context.application)
+    cal = Calendar.from_settings(context.settings)
     for root in roots:
         await update.effective_chat.send_action(ChatAction.TYPING)
-        figures, chart = await summary_and_chart(env, root, period, utcnow(), context.lang)
+        figures, chart = await summary_and_chart(
+            context.db, cal, root, period, utcnow(), context.lang
+        )
         await update.effective_message.reply_text(
-            summary_text(context.lang, figures, env.cal.tz),
-            reply_markup=keyboard(summary_buttons(context.lang, root.id, period)),
+            summary_text(context.lang, figures, cal.tz),
+            reply_markup=markup(summary_buttons(context.lang, root.id, period)),
         )
         await update.effective_message.reply_photo(
             chart, caption=chart_caption(context.lang, figures)
@@ -79,21 +78,21 @@ async def missing(update: Update, context: ChiboContext) -> None:
 
 async def export(update: Update, context: ChiboContext) -> None:
     period = await _period(update, context, "export")
-    env = env_of(context.application)
+    cal = Calendar.from_settings(context.settings)
     for root in await _roots(update, context) if period else []:
         now = utcnow()
         # On disk, not in memory: a country's workbook is megabytes; the upload streams it.
         with tempfile.TemporaryFile() as workbook:
             async with _uploading(update, context), context.db.session() as session:
                 figures = await month_summary(
-                    session=session, root=root, period=period, now=now, cal=env.cal
+                    session=session, root=root, period=period, now=now, cal=cal
                 )
-                start, end = month_bounds(period, env.cal)
+                start, end = month_bounds(period, cal)
                 await write_export(
                     workbook,
                     language=context.lang,
-                    tz=env.cal.tz,
-                    deadline_day=env.cal.deadline_day,
+                    tz=cal.tz,
+                    deadline_day=cal.deadline_day,
                     summary=figures,
                     reports=report_rows(session=session, root=root, period=period),
                     problems=problem_rows(session=session, root=root, start=start, end=end),
@@ -104,7 +103,7 @@ async def export(update: Update, context: ChiboContext) -> None:
                     "export.caption",
                     period=period.label,
                     unit=html.escape(root.name),
-                    moment=moment(now, env.cal.tz),
+                    moment=moment(now, cal.tz),
                 ),
             )
 
@@ -113,67 +112,55 @@ async def export(update: Update, context: ChiboContext) -> None:
 
 
 async def press(update: Update, context: ChiboContext) -> None:
-    data = update.callback_query.data
-    for prefix, pattern, handle in (
-        (MISSING_PREFIX, rf"(\d+):({STORED}):(\d+)", _show_missing),
-        (PAGE_PREFIX, rf"(\d+):({STORED}):(\d+)", _show_missing),
-        (NUDGE_PREFIX, rf"(\d+):({STORED})", _press_nudge),
-    ):
-        match = (
-            re.fullmatch(pattern, data.removeprefix(prefix)) if data.startswith(prefix) else None
-        )
-        if match:
-            unit = await _allowed_unit(update, context, int(match[1]))
-            if unit is not None:
-                await handle(update, context, unit, Period.parse(match[2]), *match.groups()[2:])
-            return
-    await update.callback_query.answer(context.t("button.expired"), show_alert=True)
+    """sup:miss / sup:page / sup:nudge (bot.payloads; anything else never gets here)."""
+    button = None
+    for kind in BUTTONS:
+        button = button or kind.unpack(update.callback_query.data)
+    unit_id = button.cell_id if isinstance(button, Nudge) else button.unit_id
+    unit = await _allowed_unit(update, context, unit_id)
+    if unit is None:
+        return
+    if isinstance(button, Nudge):
+        await _press_nudge(update, context, unit, button.period)
+    else:
+        await _show_missing(update, context, unit, button)
 
 
 async def _show_missing(
-    update: Update, context: ChiboContext, unit: Unit, period: Period, offset: str
+    update: Update, context: ChiboContext, unit: Unit, button: ShowMissing | MissingPage
 ) -> None:
     """The late cells of a unit: a new list (the summary's button), or another page of one."""
     query = update.callback_query
-    await query.answer()
-    text, buttons = await _missing_page(context, unit, period, int(offset))
-    if query.data.startswith(PAGE_PREFIX):
-        await query.edit_message_text(text, reply_markup=buttons)
+    await answer(query)
+    text, buttons = await _missing_page(context, unit, button.period, button.offset)
+    if isinstance(button, MissingPage):
+        await edit(query, text, buttons)
     else:
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=buttons)
 
 
 async def _press_nudge(update: Update, context: ChiboContext, cell: Unit, period: Period) -> None:
-    """Remind that cell's secretary and deputy now; say what happened in a pop-up."""
-    await update.callback_query.answer(await _nudge(context, cell, period), show_alert=True)
+    """Remind that cell's secretary and deputy now; say what happened in a pop-up. The press
+    is answered once the nudge is sent (its outcome is the answer): a nudge is one or two
+    messages, well within the time Telegram waits."""
+    await answer(update.callback_query, await _nudge(context, cell, period), alert=True)
 
 
 async def _nudge(context: ChiboContext, cell: Unit, period: Period) -> str:
     """Send the nudge; returns what to tell the supervisor."""
-    env = env_of(context.application)
+    nudged = await nudge_cell(
+        context.db,
+        context.settings,
+        Sender(context.bot, context.db),
+        cell,
+        period,
+        utcnow(),
+        _nudger(context, cell),
+    )
     values = {"cell": cell.name, "period": period.label}
-    if not is_active_in(cell.valid_from, cell.valid_to, period):
-        return context.t("nudge.not_expected", **values)
-    async with context.db.session() as session:
-        if await has_reported(session=session, unit_id=cell.id, period=period):
-            return context.t("nudge.reported", **values)
-        targets = await reminder_targets(session=session, period=period, unit_ids=[cell.id])
-    if not targets:
-        return context.t("nudge.nobody", **values)
-    today = env.cal.local_date(utcnow())
-    by = _nudger(context, cell)
-    items = [
-        reminders.reminder(env, t, period, today, reminders.NUDGE, today.isoformat(), None, by)
-        for t in targets
-    ]
-    async with context.db.session() as session:
-        new = await outbox.record(session=session, items=items, now=env.clock())
-    if not new:
-        return context.t("nudge.already", **values)
-    outcomes = await env.sender.drain(only=new)
-    if not outcomes[outbox.SENT]:
-        return context.t("nudge.unreachable", **values)
-    return context.t("nudge.sent", count=outcomes[outbox.SENT], **values)
+    if nudged.outcome == "sent":
+        return context.t("nudge.sent", count=nudged.sent, **values)
+    return context.t(f"nudge.{nudged.outcome}", **values)
 
 
 def _nudger(context: ChiboContext, cell: Unit) -> str | None:
@@ -190,8 +177,8 @@ def _nudger(context: ChiboContext, cell: Unit) -> str | None:
 async def _period(update: Update, context: ChiboContext, command: str) -> Period | None:
     """The month typed after the command ("06/2025"), by default the month being collected (the
     previous one); None, after a polite answer, when it is not a month or has not come yet."""
-    env = env_of(context.application)
-    current = Period.of(env.cal.local_date(utcnow()))
+    cal = Calendar.from_settings(context.settings)
+    current = Period.of(cal.local_date(utcnow()))
     if not context.args:
         return current.previous()
     try:
@@ -231,7 +218,9 @@ async def _group_unit(update: Update, context: ChiboContext) -> Unit | None:
 
 
 async def _allowed_unit(update: Update, context: ChiboContext, unit_id: int) -> Unit | None:
-    """The unit a button is about, if the presser may see it here; else answered and None."""
+    """The unit a button is about, if the presser may see it here; else None, the press
+    answered like an expired button (a unit that does not exist and another commune's are
+    answered alike)."""
     async with context.db.session() as session:
         unit = await unit_by_id(session=session, unit_id=unit_id)
     allowed = unit is not None and can(context.identity.roles, Action.SUMMARY_VIEW, unit)
@@ -239,7 +228,7 @@ async def _allowed_unit(update: Update, context: ChiboContext, unit_id: int) -> 
         group_unit = await _group_unit(update, context)
         allowed = group_unit is not None and is_within(unit, group_unit)
     if not allowed:
-        await update.callback_query.answer(context.t("supervisor.not_allowed"), show_alert=True)
+        await answer(update.callback_query, context.t("button.expired"), alert=True)
         return None
     return unit
 
@@ -247,7 +236,7 @@ async def _allowed_unit(update: Update, context: ChiboContext, unit_id: int) -> 
 async def _missing_page(
     context: ChiboContext, unit: Unit, period: Period, offset: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    env = env_of(context.application)
+    cal = Calendar.from_settings(context.settings)
     async with context.db.session() as session:
         cells, total = await missing_cells(
             session=session, root=unit, period=period, limit=PAGE, offset=offset
@@ -256,12 +245,12 @@ async def _missing_page(
         context.lang,
         unit.name,
         period,
-        deadline_day(period, env.cal.deadline_day),
+        deadline_day(period, cal.deadline_day),
         total,
         offset,
     )
     buttons = missing_buttons(context.lang, unit.id, period, cells, offset, PAGE, total)
-    return text, keyboard(buttons)
+    return text, markup(buttons)
 
 
 def _filename(unit: Unit, period: Period) -> str:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from telegram import Bot
 
 from bot.config import Settings
-from bot.jobs.delivery import Sender
+from bot.outbox import Sender
 from bot.rules.figures import Calendar
 from storage.db import Database
 from storage.models import Unit, utcnow

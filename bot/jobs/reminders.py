@@ -11,14 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.jobs.base import JobEnv, JobResult, expiry, record, send
-from bot.jobs.delivery import message
-from bot.render.summary import reminder_buttons, reminder_text
 from bot.rules.figures import reminder_step_at, reminders_due
-from bot.rules.periods import Period, deadline_day
+from bot.rules.periods import Period
+from bot.usecases import nudge as nudging
 from storage.queries.audience import ReminderTarget, reminder_targets
 from storage.queries.deliveries import Outgoing
 
-KIND, NUDGE = "reminder", "nudge"
+KIND, NUDGE = "reminder", nudging.NUDGE
 CHUNK = 1000  # cells' reporters rendered and recorded per transaction
 
 
@@ -57,20 +56,7 @@ def reminder(
     expires: str | None = None,
     nudged_by: str | None = None,
 ) -> Outgoing:
-    """One reporter's reminder for one cell; `step` ends the key (a step, or a nudge's day)."""
-    language = target.language or env.settings.default_language
-    payload = message(
-        reminder_text(
-            language,
-            target.unit_name,
-            period,
-            deadline_day(period, env.cal.deadline_day),
-            today,
-            nudged_by,
-        ),
-        reminder_buttons(language),
+    """One reporter's reminder for one cell (bot.usecases.nudge)."""
+    return nudging.reminder(
+        env.settings, env.cal, target, period, today, kind, step, expires, nudged_by
     )
-    payload["unless_report"] = [target.unit_id, str(period)]
-    if expires:
-        payload["expires_at"] = expires
-    return Outgoing(target.chat_id, kind, f"{target.unit_id}:{period}:{step}", payload)

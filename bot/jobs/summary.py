@@ -8,18 +8,17 @@ unit's), in its group chat(s) if linked, else in its supervisors' private chats:
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 from bot.jobs.base import JobEnv, JobResult, all_recorded, committees, record, send
 from bot.jobs.delivery import message, picture
-from bot.render.chart import render_chart
 from bot.render.summary import chart_caption, summary_buttons, summary_text
-from bot.rules.figures import last_months, summary_due
-from bot.rules.periods import Period, deadline_end
+from bot.rules.figures import summary_due
+from bot.rules.periods import Period
+from bot.usecases.summary import summary_and_chart as figures_and_chart
 from storage.models import Unit
 from storage.queries.deliveries import Outgoing
-from storage.queries.figures import MonthSummary, month_summary, trend
+from storage.queries.figures import MonthSummary
 
 KIND, CHART_KIND = "summary", "summary_chart"
 
@@ -53,16 +52,5 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
 async def summary_and_chart(
     env: JobEnv, unit: Unit, period: Period, at: datetime, language: str
 ) -> tuple[MonthSummary, bytes]:
-    """The figures as of `at` and their chart (drawn in a worker thread)."""
-    months = last_months(period)
-    async with env.db.session() as session:
-        summary = await month_summary(
-            session=session, root=unit, period=period, now=at, cal=env.cal
-        )
-        months_trend = await trend(
-            session=session,
-            root=unit,
-            deadlines={m: deadline_end(m, env.cal.deadline_day, env.cal.tz) for m in months},
-        )
-    chart = await asyncio.to_thread(render_chart, language, summary, months_trend, env.cal.tz)
-    return summary, chart
+    """The figures as of `at` and their chart (bot.usecases.summary)."""
+    return await figures_and_chart(env.db, env.cal, unit, period, at, language)

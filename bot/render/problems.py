@@ -1,12 +1,8 @@
 """Texts and inline keyboards of the problem features; every user-typed value is escaped here.
 
-Callback data (≤ 64 bytes) by prefix (raising a problem is a conversation: bot.flows.problem):
-  ph:<id>:<version>:<action>   a handler's action on a problem (its state version)
-  pn:<token>:x                 cancel the note being typed
-  pv:<id>  pm:<id>             open a problem's card; send its photos and location
-  pl:<status>:<category>:<page>   pf:s|c:<other filter>   the supervisors' list and its filters
-  pmy:<page>                   the reporter's list
-  pr:<id>:<version>            the reporter says "not resolved"
+Raising a problem is a conversation (bot.flows.problem: its questions' texts are here, its
+options are the engine's); the other buttons are payloads of bot.payloads (ph, pv, pm, pl, pf,
+pmy, pr).
 """
 
 from __future__ import annotations
@@ -15,66 +11,33 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot import i18n
 from bot.buttons import Payload
+from bot.payloads import (
+    ACTION_CODES,
+    STATUS_FILTERS,
+    FilterCategory,
+    FilterStatus,
+    MyProblems,
+    ProblemAction,
+    ProblemList,
+    ProblemMedia,
+    ProblemView,
+    Reopen,
+)
+from bot.render.keyboard import Rows, markup
 from bot.rules import problems as rules
-from storage.models import Person, Problem, ProblemEvent, Unit
+from storage.models import GroupLink, Person, Problem, ProblemEvent, Unit
 
-HANDLE, NOTE, VIEW, MEDIA = "ph:", "pn:", "pv:", "pm:"
-LIST, FILTER, MINE, REOPEN = "pl:", "pf:", "pmy:", "pr:"
-
-ACTION_CODES: dict[str, ActionCode] = {
-    rules.ACKNOWLEDGE: "ack",
-    rules.START: "sta",
-    rules.FORWARD: "fwd",
-    rules.RESOLVE: "res",
-    rules.REJECT: "rej",
-    rules.NOT_OURS: "not",
-    rules.MARK_DUPLICATE: "dup",
-}
-ACTIONS_BY_CODE: dict[str, str] = {code: action for action, code in ACTION_CODES.items()}
-T = TypeVar("T")
-ActionCode = Literal["ack", "sta", "fwd", "res", "rej", "not", "dup"]
-
-
-@dataclass(frozen=True)
-class HandleButton(Payload, prefix="ph"):
-    """A handler's action on a problem, at the state version the card showed."""
-
-    problem: int
-    version: int
-    action: ActionCode
-
-
-@dataclass(frozen=True)
-class MediaButton(Payload, prefix="pm"):
-    """Send a problem's photos and location."""
-
-    problem: int
-
-
-@dataclass(frozen=True)
-class ReopenButton(Payload, prefix="pr"):
-    """The reporter says "not resolved", at the state version they were told of."""
-
-    problem: int
-    version: int
-
-
-# The status filters of the supervisors' list: "open" (the default) and "all" are groups.
-STATUS_FILTERS: dict[str, tuple[str, ...]] = {
-    "open": rules.OPEN_STATUSES,
-    **{status: (status,) for status in rules.STATUSES},
-    "all": rules.STATUSES,
-}
 ANY_CATEGORY = "-"
 
 Prompt = tuple[str, InlineKeyboardMarkup | None]
+T = TypeVar("T")
 
 
 def _t(lang: str, key: str, **values: object) -> str:
@@ -89,14 +52,16 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+def _keyboard(rows: Rows) -> InlineKeyboardMarkup:
+    return markup(rows) or InlineKeyboardMarkup([])
 
 
-def _pairs(buttons: list[T]) -> list[list[T]]:
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+def _category(category: str) -> str | None:
+    return None if category == ANY_CATEGORY else category
+
+
+def _pairs(buttons: Sequence[tuple[str, T]]) -> list[list[tuple[str, T]]]:
+    return [list(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
 
 
 def day(moment: datetime, tz: ZoneInfo) -> str:
@@ -115,7 +80,7 @@ def status_label(lang: str, status: str) -> str:
     return _t(lang, f"problem.status.{status}")
 
 
-# --- raising a problem (the questions are bot.flows.problem's) -----------------------------
+# --- raising a problem ---------------------------------------------------------------------
 
 
 def step_header(lang: str, step: str) -> str:
@@ -267,31 +232,28 @@ def _event_line(lang: str, event: ProblemEvent, person: Person | None, tz: ZoneI
     return line
 
 
-def card_links(
+def card_buttons(
     lang: str, card: Card, actions: Sequence[str], reopen: bool
 ) -> list[list[tuple[str, Payload]]]:
     """The handler's `actions`, the reporter's "not resolved" when `reopen`, and the media."""
     p = card.problem
     buttons: list[tuple[str, Payload]] = [
-        (_t(lang, f"problem.action.{action}"), HandleButton(p.id, card.version, code))
-        for action, code in ACTION_CODES.items()
+        (_t(lang, f"problem.action.{action}"), ProblemAction.of(p.id, card.version, action))
+        for action in ACTION_CODES
         if action in actions
     ]
     rows = _pairs(buttons)
     if reopen:
-        rows.append([(_t(lang, "problem.button.reopen"), ReopenButton(p.id, card.version))])
+        rows.append([(_t(lang, "problem.button.reopen"), Reopen(p.id, card.version))])
     if p.photos or p.latitude is not None:
-        rows.append([(_t(lang, "problem.button.media"), MediaButton(p.id))])
+        rows.append([(_t(lang, "problem.button.media"), ProblemMedia(p.id))])
     return rows
 
 
 def card_keyboard(
     lang: str, card: Card, actions: Sequence[str], reopen: bool
 ) -> InlineKeyboardMarkup | None:
-    rows = card_links(lang, card, actions, reopen)
-    if not rows:
-        return None
-    return _keyboard([[(label, data.pack()) for label, data in row] for row in rows])
+    return markup(card_buttons(lang, card, actions, reopen))
 
 
 def handler_header(lang: str, kind: str, **values: object) -> str:
@@ -323,15 +285,132 @@ def reporter_update(
     return text
 
 
+def reopen_buttons(lang: str, problem: Problem, version: int) -> list[list[tuple[str, Payload]]]:
+    return [[(_t(lang, "problem.button.reopen"), Reopen(problem.id, version))]]
+
+
 def reopen_keyboard(lang: str, problem: Problem, version: int) -> InlineKeyboardMarkup:
-    button = ReopenButton(problem.id, version)
-    return _keyboard([[(_t(lang, "problem.button.reopen"), button.pack())]])
+    return _keyboard(reopen_buttons(lang, problem, version))
 
 
-def ask_note(lang: str, action: str, problem: Problem, token: str) -> Prompt:
+def refusal_text(lang: str, refusal: str, problem_id: int, reopen_days: int) -> str:
+    """Why an action was not taken (bot.usecases.problems' refusals)."""
+    if refusal == "unknown":
+        return _t(lang, "problem.expired")
+    return _t(lang, f"problem.refused.{refusal}", id=problem_id, days=reopen_days)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification about a problem, rendered in its reader's language."""
+
+    chat_id: int
+    text: str
+    rows: list[list[tuple[str, Payload]]] = field(default_factory=list)
+    reply_to: int | None = None  # the reporter's confirmation, when known
+
+
+def language_of(person: Person | None, default: str) -> str:
+    """The language to write to someone other than the speaker in."""
+    if person is not None and person.language:
+        return i18n.normalise(person.language)
+    return default
+
+
+def handler_notices(
+    card: Card,
+    recipients: Sequence[Person],
+    groups: Sequence[GroupLink],
+    kind: str,
+    *,
+    speaker_id: int | None,
+    default_language: str,
+    now: datetime,
+    tz: ZoneInfo,
+    **values: object,
+) -> list[Notice]:
+    """The handling unit's supervisors (with the action buttons) and its linked groups
+    (information only); `kind` picks the first line (new, urgent, forwarded, ...)."""
+    actions = rules.allowed_actions(card.problem.status)
+    notices = []
+    for person in recipients:
+        if person.id == speaker_id:
+            continue
+        lang = language_of(person, default_language)
+        text = card_text(lang, card, now, tz, handler_header(lang, kind, **values))
+        rows = card_buttons(lang, card, actions, reopen=False)
+        notices.append(Notice(person.telegram_id, text, rows))
+    for group in groups:
+        header = handler_header(default_language, kind, **values)
+        notices.append(Notice(group.chat_id, card_text(default_language, card, now, tz, header)))
+    return notices
+
+
+def reporter_notice(
+    card: Card,
+    action: str,
+    note: str | None,
+    *,
+    speaker_id: int | None,
+    default_language: str,
+    reopen_days: int,
+) -> Notice | None:
+    """What the reporter is told about a change of their problem (not when they made it), as a
+    reply to the message that confirmed it; a resolved problem comes with "not resolved"."""
+    problem, reporter = card.problem, card.reporter
+    if reporter is None or problem.reporter_chat_id is None or reporter.id == speaker_id:
+        return None
+    lang = language_of(reporter, default_language)
+    text = reporter_update(lang, problem, action, note, card.handling_unit, reopen_days)
+    rows = reopen_buttons(lang, problem, card.version) if problem.status == rules.RESOLVED else []
+    return Notice(problem.reporter_chat_id, text, rows, problem.reporter_message_id)
+
+
+def action_notices(
+    card: Card,
+    action: str,
+    note: str | None,
+    recipients: Sequence[Person],
+    groups: Sequence[GroupLink],
+    from_unit: str,
+    *,
+    speaker_id: int | None,
+    default_language: str,
+    reopen_days: int,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[Notice]:
+    """Who is told what after an action was taken: the reporter, and the new handlers (forward)
+    or the handlers again (the reporter reopened it)."""
+    common: dict[str, Any] = {
+        "speaker_id": speaker_id,
+        "default_language": default_language,
+        "now": now,
+        "tz": tz,
+    }
+    pid = card.problem.id
+    if action == rules.REOPEN:
+        return handler_notices(card, recipients, [], "reopen", id=pid, note=note or "", **common)
+    reporter = reporter_notice(
+        card,
+        action,
+        note,
+        speaker_id=speaker_id,
+        default_language=default_language,
+        reopen_days=reopen_days,
+    )
+    notices = [reporter] if reporter else []
+    if action == rules.FORWARD:
+        notices += handler_notices(
+            card, recipients, groups, "forwarded", id=pid, unit=from_unit, **common
+        )
+    return notices
+
+
+def ask_note(lang: str, action: str, problem_id: int, title: str) -> str:
+    """The question of a note an action needs (or of the ticket a duplicate is of)."""
     key = "problem.ask_ticket" if action == rules.MARK_DUPLICATE else f"problem.ask_note.{action}"
-    text = _t(lang, key, id=problem.id, title=_e(problem.title))
-    return text, _keyboard([[(_t(lang, "problem.button.cancel"), f"{NOTE}{token}:x")]])
+    return _t(lang, key, id=problem_id, title=_e(title))
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -377,29 +456,44 @@ def problem_list(
     if not rows:
         head += "\n\n" + _t(lang, "problem.list.empty")
     lines = [_list_line(lang, p, unit, now, tz) for p, unit in rows]
-    buttons = [[(f"#{p.id} {_short(p.title, 28)}", f"{VIEW}{p.id}")] for p, _ in rows]
+    buttons = [[(f"#{p.id} {_short(p.title, 28)}", ProblemView(p.id))] for p, _ in rows]
     nav = []
     if page > 0:
-        nav.append((_t(lang, "problem.button.previous"), f"{LIST}{status}:{category}:{page - 1}"))
+        nav.append(
+            (
+                _t(lang, "problem.button.previous"),
+                ProblemList(status, _category(category), page - 1),
+            )
+        )
     if page + 1 < pages:
-        nav.append((_t(lang, "problem.button.next_page"), f"{LIST}{status}:{category}:{page + 1}"))
+        nav.append(
+            (
+                _t(lang, "problem.button.next_page"),
+                ProblemList(status, _category(category), page + 1),
+            )
+        )
     filters = [
-        (_t(lang, "problem.button.filter_status"), f"{FILTER}s:{category}"),
-        (_t(lang, "problem.button.filter_category"), f"{FILTER}c:{status}"),
+        (_t(lang, "problem.button.filter_status"), FilterStatus(_category(category))),
+        (_t(lang, "problem.button.filter_category"), FilterCategory(status)),
     ]
     keyboard = _keyboard([*buttons, *([nav] if nav else []), filters])
     return "\n\n".join([head, *lines]), keyboard
 
 
 def status_filters(lang: str, category: str) -> Prompt:
-    buttons = [(_t(lang, f"problem.filter.{s}"), f"{LIST}{s}:{category}:0") for s in STATUS_FILTERS]
+    buttons = [
+        (_t(lang, f"problem.filter.{s}"), ProblemList(s, _category(category), 0))
+        for s in STATUS_FILTERS
+    ]
     return _t(lang, "problem.filter.ask_status"), _keyboard(_pairs(buttons))
 
 
 def category_filters(lang: str, status: str) -> Prompt:
-    buttons = [(_t(lang, "problem.filter.any_category"), f"{LIST}{status}:{ANY_CATEGORY}:0")]
+    buttons: list[tuple[str, Payload]] = [
+        (_t(lang, "problem.filter.any_category"), ProblemList(status, None, 0))
+    ]
     buttons += [
-        (category_label(lang, code), f"{LIST}{status}:{code}:0") for code in rules.CATEGORIES
+        (category_label(lang, code), ProblemList(status, code, 0)) for code in rules.CATEGORIES
     ]
     return _t(lang, "problem.filter.ask_category"), _keyboard(_pairs(buttons))
 
@@ -418,10 +512,10 @@ def my_problems(
     pages = max(1, -(-total // page_size))
     head = _t(lang, "problem.mine.head", total=total, page=page + 1, pages=pages)
     lines = [_list_line(lang, p, None, now, tz) for p in problems]
-    buttons = [[(f"#{p.id} {_short(p.title, 28)}", f"{VIEW}{p.id}")] for p in problems]
+    buttons = [[(f"#{p.id} {_short(p.title, 28)}", ProblemView(p.id))] for p in problems]
     nav = []
     if page > 0:
-        nav.append((_t(lang, "problem.button.previous"), f"{MINE}{page - 1}"))
+        nav.append((_t(lang, "problem.button.previous"), MyProblems(page - 1)))
     if page + 1 < pages:
-        nav.append((_t(lang, "problem.button.next_page"), f"{MINE}{page + 1}"))
+        nav.append((_t(lang, "problem.button.next_page"), MyProblems(page + 1)))
     return "\n\n".join([head, *lines]), _keyboard([*buttons, *([nav] if nav else [])])

@@ -1,13 +1,7 @@
 """Texts and keyboards of the monthly report: prompts, review, report view, history, lists.
 
-Callback data formats (all under Telegram's 64 bytes); the conversation's own answers are the
-engine's (bot.flows.engine.FlowButton):
-  report:start               begin (the reminders' button), like /report
-  rc:<report_id>             open a sent report to amend or correct it
-  rh:c:<unit_id>             history of a cell;   rh:v:<report_id>  one month's report
-  rph:<report_id>            the photos of the minutes
-  rs:p:<YYYY-MM>:<page>      supervisors' list;   rs:v:<report_id>  view
-  rs:r:<report_id>:<version> return for correction (then the comment is typed)
+Callback data (all under Telegram's 64 bytes): the conversation's answers are the engine's
+(bot.flows.engine.FlowButton); the rest are payloads of bot.payloads.
 """
 
 from __future__ import annotations
@@ -25,6 +19,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import i18n
 from bot.buttons import Payload
 from bot.flows.prompt import NUMBER, PHOTO, TEXT, Option, Prompt, options
+from bot.payloads import (
+    CorrectReport,
+    HistoryCell,
+    HistoryReport,
+    ReportPhotos,
+    ReportStart,
+    ReviewPage,
+    ReviewReturn,
+    ReviewView,
+)
 from bot.rules import report_steps as st
 from bot.rules.periods import Period
 from bot.rules.report import (
@@ -36,7 +40,7 @@ from bot.rules.report import (
     quick_dates,
 )
 
-START = "report:start"
+START = ReportStart().pack()
 SEND, CANCEL = "send", "cancel"  # the review's options besides "e.<group>" (change a group)
 
 Rows = Sequence[Sequence[tuple[str, str]]]
@@ -430,35 +434,6 @@ def report_view(
     return "\n\n".join(parts)
 
 
-@dataclass(frozen=True)
-class PhotosButton(Payload, prefix="rph"):
-    """The photos of a report's minutes."""
-
-    report_id: int
-
-
-@dataclass(frozen=True)
-class CorrectButton(Payload, prefix="rc"):
-    """Open a sent report to amend it, or to correct it when it was returned."""
-
-    report_id: int
-
-
-@dataclass(frozen=True)
-class ViewButton(Payload, prefix="rs:v"):
-    """A supervisor opens a report."""
-
-    report_id: int
-
-
-@dataclass(frozen=True)
-class ReturnButton(Payload, prefix="rs:r"):
-    """A supervisor returns a report for correction (the version they saw)."""
-
-    report_id: int
-    version: int
-
-
 Links = list[list[tuple[str, Payload]]]
 
 
@@ -474,11 +449,11 @@ def report_links(
     t = partial(i18n.t, lang)
     rows: Links = []
     if photos:
-        rows.append([(t("report.btn.photos", count=photos), PhotosButton(report_id))])
+        rows.append([(t("report.btn.photos", count=photos), ReportPhotos(report_id))])
     if can_edit:
-        rows.append([(t("report.btn.amend"), CorrectButton(report_id))])
+        rows.append([(t("report.btn.amend"), CorrectReport(report_id))])
     if return_version is not None:
-        rows.append([(t("reports.btn.return"), ReturnButton(report_id, return_version))])
+        rows.append([(t("reports.btn.return"), ReviewReturn(report_id, return_version))])
     return rows
 
 
@@ -492,18 +467,23 @@ def report_buttons(
 
 
 def view_link(lang: str, report_id: int) -> Links:
-    return [[(i18n.t(lang, "reports.btn.view"), ViewButton(report_id))]]
+    return [[(i18n.t(lang, "reports.btn.view"), ReviewView(report_id))]]
 
 
 def correct_button(lang: str, report_id: int) -> Any:
-    return keyboard([[(i18n.t(lang, "report.btn.correct"), CorrectButton(report_id).pack())]])
+    return keyboard([[(i18n.t(lang, "report.btn.correct"), CorrectReport(report_id).pack())]])
+
+
+def correct_links(lang: str, report_id: int) -> Links:
+    """The same button, as a flow's links (bot.flows.engine.Out)."""
+    return [[(i18n.t(lang, "report.btn.correct"), CorrectReport(report_id))]]
 
 
 # --- history and supervisors' lists -------------------------------------------------------------
 
 
 def history_cells(lang: str, cells: Iterable[tuple[int, str]]) -> tuple[str, Any]:
-    rows = [[(name, f"rh:c:{unit_id}")] for unit_id, name in cells]
+    rows = [[(name, HistoryCell(unit_id).pack())] for unit_id, name in cells]
     return i18n.t(lang, "history.choose_cell"), keyboard(rows)
 
 
@@ -517,7 +497,9 @@ def history(
         for period, status, _ in months
     ]
     text = "\n".join([t("history.title", unit=esc(unit_name)), "", *lines, "", t("history.footer")])
-    buttons = [(period.label, f"rh:v:{rid}") for period, _, rid in months if rid is not None]
+    buttons = [
+        (period.label, HistoryReport(rid).pack()) for period, _, rid in months if rid is not None
+    ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     return text, keyboard(rows)
 
@@ -536,13 +518,14 @@ def supervisor_list(
     if not total:
         return t("reports.none", month=period.label), None
     buttons: list[list[tuple[str, str]]] = [
-        [(t("reports.row", unit=name, status=status), f"rs:v:{rid}")] for rid, name, status in rows
+        [(t("reports.row", unit=name, status=status), ReviewView(rid).pack())]
+        for rid, name, status in rows
     ]
     nav = []
     if page > 1:
-        nav.append((t("nav.previous"), f"rs:p:{period}:{page - 1}"))
+        nav.append((t("nav.previous"), ReviewPage(period, page - 1).pack()))
     if page < pages:
-        nav.append((t("nav.next"), f"rs:p:{period}:{page + 1}"))
+        nav.append((t("nav.next"), ReviewPage(period, page + 1).pack()))
     buttons.append(nav)
     text = t("reports.title", month=period.label, count=total, page=page, pages=pages)
     return text, keyboard(buttons)

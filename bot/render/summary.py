@@ -13,6 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot import i18n
+from bot.payloads import MissingPage, Nudge, ShowMissing
 from bot.render import report
 from bot.rules.figures import Counts
 from bot.rules.periods import Period
@@ -29,9 +30,7 @@ MAX_CHILDREN = 15  # lines of the breakdown by child unit; the export has them a
 MAX_LIST = 30  # problems in a daily digest
 TEXT_LIMIT = 4096
 
-# The buttons' callback data (≤ 64 bytes): see bot/handlers/supervisor.py.
-MISSING_PREFIX, PAGE_PREFIX, NUDGE_PREFIX = "sup:miss:", "sup:page:", "sup:nudge:"
-
+# The buttons' callback data: payloads of bot.payloads, packed (the outbox keeps them as text).
 Buttons = list[list[tuple[str, str]]]
 Translate = Callable[..., str]
 
@@ -186,13 +185,18 @@ def summary_buttons(language: str, unit_id: int, period: Period) -> Buttons:
     return [[(i18n.t(language, "summary.show_missing"), missing_data(unit_id, period, 0))]]
 
 
-def missing_data(unit_id: int, period: Period, offset: int, prefix: str = MISSING_PREFIX) -> str:
-    """A new list of the late cells (MISSING_PREFIX), or another page of it (PAGE_PREFIX)."""
-    return f"{prefix}{unit_id}:{period}:{offset}"
+def missing_data(unit_id: int, period: Period, offset: int) -> str:
+    """A new list of the late cells (the summary's button)."""
+    return ShowMissing(unit_id, period, offset).pack()
+
+
+def page_data(unit_id: int, period: Period, offset: int) -> str:
+    """Another page of the late cells, in place."""
+    return MissingPage(unit_id, period, offset).pack()
 
 
 def nudge_data(cell_id: int, period: Period) -> str:
-    return f"{NUDGE_PREFIX}{cell_id}:{period}"
+    return Nudge(cell_id, period).pack()
 
 
 def chart_caption(language: str, summary: MonthSummary) -> str:
@@ -266,14 +270,14 @@ def missing_buttons(
         navigation.append(
             (
                 i18n.t(language, "nav.previous"),
-                missing_data(unit_id, period, max(0, offset - page), PAGE_PREFIX),
+                page_data(unit_id, period, max(0, offset - page)),
             )
         )
     if offset + page < total:
         navigation.append(
             (
                 i18n.t(language, "nav.next"),
-                missing_data(unit_id, period, offset + page, PAGE_PREFIX),
+                page_data(unit_id, period, offset + page),
             )
         )
     if navigation:

@@ -291,8 +291,3 @@ def quick_dates(period: Period, today: date, usual_day: int | None) -> list[date
     return sorted(
         (day for day in candidates if Period.of(day) == period and day <= today), reverse=True
     )
-
-
-def is_stale(updated_at: datetime, now: datetime, expiry_days: int) -> bool:
-    """A draft untouched for `expiry_days` is dropped when its owner comes back."""
-    return now - updated_at >= timedelta(days=expiry_days)

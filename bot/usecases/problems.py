@@ -1,13 +1,19 @@
-"""Problems as use cases, for the conversation, the jobs and the command line alike: who may raise
-them, which unit handles them, raising one, adding to an open one, and what a card shows.
+"""Problems as use cases, for the conversations, the handlers' buttons, the jobs and the command
+line alike: who may raise them and which unit handles them; raising one and adding to an open
+one; may this person take an action on it now, and taking it (the problem's row locked):
+forwarding up to the nearest supervised unit, marking it a duplicate, and who is to be told.
+Plain functions over an open session (or the database): the caller commits, then tells.
 
-Plain functions over an open session: the caller commits (and only then tells anyone).
+Refusals are words ("missing", "not_allowed", "stale", a rule's reason, "no_upper",
+"dup_missing", ...) that the caller turns into a message (problem.refused.<word>). "missing" is
+also the answer for a problem the actor may not see: another commune's problem is answered as
+if it did not exist.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
@@ -20,10 +26,13 @@ from bot.render import problems as render
 from bot.rules import problems as rules
 from bot.rules.org import CELL
 from bot.rules.periods import Period
+from bot.usecases import Actor
+from storage.db import Database
 from storage.models import GroupLink, MeetingReport, Person, Problem, Unit
 from storage.queries.groups import groups_of_unit
 from storage.queries.problems import (
     add_supplement,
+    change_status,
     create_problem,
     nearest_supervised_ancestor,
     problem_by_id,
@@ -32,6 +41,21 @@ from storage.queries.problems import (
     supervisors_of,
 )
 from storage.queries.units import unit_by_id
+
+# Refusals after which the person may simply type another ticket number.
+RETRY_TICKET = frozenset({"dup_missing", "dup_itself", "dup_chain"})
+
+
+@dataclass
+class Outcome:
+    """What an action led to: a refusal (with the card as it is now when the problem changed
+    meanwhile), or the changed problem with the people and groups to tell."""
+
+    refusal: str | None = None
+    card: render.Card | None = None
+    recipients: list[Person] = field(default_factory=list)
+    groups: list[GroupLink] = field(default_factory=list)
+    from_unit: str = ""
 
 
 def raisable_units(grants: Iterable[Grant]) -> list[Unit]:
@@ -159,3 +183,189 @@ async def load_card(session: AsyncSession, problem: Problem, events: int = 5) ->
         events=await recent_events(session=session, problem_id=problem.id, limit=events),
         report_period=Period.parse(report.period).label if report else None,
     )
+
+
+def may_view(actor: Actor, card: render.Card) -> bool:
+    """The problem's subtree, or its reporter."""
+    return (
+        can(actor.roles, Action.PROBLEM_VIEW, card.unit)
+        or card.problem.reporter_id == actor.person.id
+    )
+
+
+def speaker_buttons(
+    actor: Actor, card: render.Card, now: datetime, reopen_days: int
+) -> tuple[tuple[str, ...], bool]:
+    """What the actor may do from the card: the actions if their unit handles it, and "not
+    resolved" if they raised it and may still reopen it."""
+    problem = card.problem
+    actions: tuple[str, ...] = ()
+    if can(actor.roles, Action.PROBLEM_HANDLE, card.handling_unit):
+        actions = rules.allowed_actions(problem.status)
+    reopen = problem.reporter_id == actor.person.id and rules.can_reopen(
+        problem.status, resolved_at=problem.resolved_at, now=now, reopen_days=reopen_days
+    )
+    return actions, reopen
+
+
+async def visible_card(db: Database, actor: Actor, problem_id: int) -> render.Card | None:
+    """The card of a problem the actor may see; None for one that does not exist or is not
+    theirs to see."""
+    async with db.session() as session:
+        problem = await problem_by_id(session=session, problem_id=problem_id)
+        card = await load_card(session, problem) if problem else None
+    return card if card is not None and may_view(actor, card) else None
+
+
+async def refusal(
+    session: AsyncSession,
+    actor: Actor,
+    problem: Problem | None,
+    action: str,
+    version: int,
+    now: datetime,
+    reopen_days: int,
+) -> str | None:
+    """Why the actor may not take `action` on the problem as they saw it (`version`) now."""
+    if problem is None:
+        return "missing"
+    unit = await unit_by_id(session=session, unit_id=problem.unit_id)
+    handling = await unit_by_id(session=session, unit_id=problem.handling_unit_id)
+    if action == rules.REOPEN:
+        if problem.reporter_id != actor.person.id:
+            return "missing"
+    elif not can(actor.roles, Action.PROBLEM_VIEW, unit):
+        return "missing"
+    elif not can(actor.roles, Action.PROBLEM_HANDLE, handling):
+        return "not_allowed"
+    if await state_version(session=session, problem_id=problem.id) != version:
+        return "stale"
+    try:
+        rules.transition(
+            problem.status,
+            action,
+            now=now,
+            resolved_at=problem.resolved_at,
+            reopen_days=reopen_days,
+        )
+    except rules.Refused as refused:
+        return refused.reason
+    return None
+
+
+async def check_action(
+    db: Database,
+    actor: Actor,
+    problem_id: int,
+    action: str,
+    version: int,
+    now: datetime,
+    reopen_days: int,
+) -> Outcome:
+    """Whether the action would be taken, without taking it (read only: no lock, no write), so
+    that a press is answered before the work; the card comes with it (as it is now), unless the
+    problem is missing or not the actor's to handle."""
+    async with db.session() as session:
+        problem = await problem_by_id(session=session, problem_id=problem_id)
+        why = await refusal(session, actor, problem, action, version, now, reopen_days)
+        if why is None and action == rules.FORWARD:
+            handling = await unit_by_id(session=session, unit_id=problem.handling_unit_id)
+            why = None if await forward_target(session, handling) else "no_upper"
+        card = await load_card(session, problem) if why is None or why == "stale" else None
+    return Outcome(refusal=why, card=card)
+
+
+async def apply_action(
+    session: AsyncSession,
+    actor: Actor,
+    problem_id: int,
+    action: str,
+    version: int,
+    now: datetime,
+    reopen_days: int,
+    note: str | None = None,
+    ticket: int | None = None,
+) -> Outcome:
+    """Check and apply one action in the caller's transaction, the problem's row locked."""
+    problem = await problem_by_id(session=session, problem_id=problem_id, for_update=True)
+    why = await refusal(session, actor, problem, action, version, now, reopen_days)
+    if why is not None:
+        card = await load_card(session, problem) if why == "stale" else None
+        return Outcome(refusal=why, card=card)
+    extra: dict[str, int] = {}
+    handling = await unit_by_id(session=session, unit_id=problem.handling_unit_id)
+    if action == rules.FORWARD:
+        upper = await forward_target(session, handling)
+        if upper is None:
+            return Outcome(refusal="no_upper")
+        extra["handling_unit_id"] = upper.id
+    if action == rules.MARK_DUPLICATE:
+        why = await duplicate_refusal(session, actor, problem, ticket)
+        if why is not None:
+            return Outcome(refusal=why)
+        extra["duplicate_of_id"] = ticket
+    change = rules.transition(
+        problem.status, action, now=now, resolved_at=problem.resolved_at, reopen_days=reopen_days
+    )
+    await change_status(
+        session=session,
+        problem=problem,
+        change=change,
+        person_id=actor.person.id,
+        now=now,
+        note=note,
+        **extra,
+    )
+    outcome = Outcome(card=await load_card(session, problem), from_unit=handling.name)
+    outcome.recipients, outcome.groups = await recipients(session, problem, action)
+    return outcome
+
+
+async def take_action(
+    db: Database,
+    actor: Actor,
+    problem_id: int,
+    action: str,
+    version: int,
+    now: datetime,
+    reopen_days: int,
+    note: str | None = None,
+    ticket: int | None = None,
+) -> Outcome:
+    """`apply_action` in a transaction of its own."""
+    async with db.session() as session:
+        return await apply_action(
+            session, actor, problem_id, action, version, now, reopen_days, note, ticket
+        )
+
+
+async def forward_target(session: AsyncSession, handling: Unit) -> Unit | None:
+    """The nearest unit above the handling one that has supervisors (None at the top)."""
+    return await nearest_supervised_ancestor(session=session, unit=handling)
+
+
+async def duplicate_refusal(
+    session: AsyncSession, actor: Actor, problem: Problem, ticket: int | None
+) -> str | None:
+    """Why `problem` cannot be marked a duplicate of `ticket` (one the actor cannot see is
+    "missing")."""
+    target = await problem_by_id(session=session, problem_id=ticket) if ticket else None
+    target_unit = await unit_by_id(session=session, unit_id=target.unit_id) if target else None
+    visible = target_unit is not None and can(actor.roles, Action.PROBLEM_VIEW, target_unit)
+    reason = rules.duplicate_refusal(problem.id, ticket or 0, target.status if visible else None)
+    return f"dup_{reason}" if reason else None
+
+
+async def recipients(
+    session: AsyncSession, problem: Problem, action: str
+) -> tuple[list[Person], list[GroupLink]]:
+    """Who is told about a change besides the reporter: the (new) handling unit's supervisors
+    when it is forwarded or reopened, and its linked groups when forwarded."""
+    if action not in (rules.FORWARD, rules.REOPEN):
+        return [], []
+    unit_id = problem.handling_unit_id
+    people = await supervisors_of(session=session, unit_id=unit_id)
+    groups = (
+        await groups_of_unit(session=session, unit_id=unit_id) if action == rules.FORWARD else []
+    )
+    return people, groups

@@ -331,7 +331,7 @@ def test_in_a_group_only_the_groups_own_unit_is_shown(tg, bot, example, run_db) 
 
     # a forged button about the other ward is refused here
     group.press_data(province, f"sup:miss:{example.tree.commune_b.id}:2025-06:0")
-    assert group.wait_answer().text == vi("supervisor.not_allowed")
+    assert group.wait_answer().text == vi("button.expired")
     tg.wait_idle()
     assert len(group.messages()) == 2
 
@@ -343,7 +343,7 @@ def test_a_supervisor_sees_only_their_subtree(tg, bot, example, run_db) -> None:
     assert "Đảng ủy xã Đông Ngũ" in text and "Tỉnh ủy" not in text and "Hồng Gai" not in text
     commune.wait_reply()
     commune.press_data(f"sup:nudge:{example.tree.cell_b1.id}:2025-06")  # not theirs
-    assert commune.wait_answer().text == vi("supervisor.not_allowed")
+    assert commune.wait_answer().text == vi("button.expired")
 
 
 @pytest.mark.parametrize(

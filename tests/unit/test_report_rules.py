@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.drafts import is_stale
 from bot.rules import report_steps as st
 from bot.rules.periods import Period
 from bot.rules.report import (
@@ -244,11 +243,6 @@ def test_reference_number() -> None:
 )
 def test_quick_dates(period: Period, today: date, usual: int | None, expected: list[date]) -> None:
     assert quick_dates(period, today, usual) == expected
-
-
-def test_stale_drafts() -> None:
-    assert not is_stale(local(2026, 11, 1), local(2026, 11, 7, 23, 59), 7)
-    assert is_stale(local(2026, 11, 1), local(2026, 11, 8), 7)
 
 
 # --- the conversation's state machine ------------------------------------------------------------
