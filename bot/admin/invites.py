@@ -7,20 +7,16 @@ import asyncio
 import re
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import can_invite
 from bot.admin import OK, UsageError, cli_actor, command, group, named_unit, with_database
 from bot.config import Settings
 from bot.rules.org import ADMIN, CELL, CELL_ROLES, ROLES, SUPERVISOR
+from bot.usecases.invites import deep_link, issue_invites
 from storage.db import Database
-from storage.models import Invite, Unit, utcnow
-from storage.queries.audit import Change, record_many
-from storage.queries.invites import create_invites, hash_code
+from storage.models import utcnow
 from storage.queries.units import unit_by_id
 
 PLACEHOLDER = "<bot username>"
@@ -66,56 +62,6 @@ class _Unit:
 @dataclass
 class _Grant:
     role: str
-
-
-async def issue_invites(
-    *,
-    session: AsyncSession,
-    unit: Unit,
-    role: str,
-    expires_at: datetime,
-    actor: str,
-    actor_id: int | None = None,
-    count: int = 1,
-    created_by_id: int | None = None,
-) -> list[str]:
-    """Create `count` one-time invites for `role` on `unit`, each with its audit record
-    ("invite.create" on the invite: unit, role, expiry), in the caller's transaction; returns
-    the codes, the only time they exist in clear. Whether `role` may be given there is the
-    caller's check (bot.access.can_invite, or `role_problem` here); the command line and the
-    bot's /invite conversation (bot.flows.invite) both come here."""
-    codes = await create_invites(
-        session=session,
-        unit_id=unit.id,
-        role=role,
-        expires_at=expires_at,
-        count=count,
-        created_by_id=created_by_id,
-    )
-    hashes = [hash_code(code) for code in codes]
-    invite_ids = await session.exec(
-        select(Invite.id).where(col(Invite.code_hash).in_(hashes)).order_by(col(Invite.id))
-    )
-    await record_many(
-        session=session,
-        actor=actor,
-        actor_id=actor_id,
-        changes=[
-            Change(
-                "invite.create",
-                "invite",
-                invite_id,
-                None,
-                {"unit": unit.code, "role": role, "expires_at": expires_at},
-            )
-            for invite_id in invite_ids.all()
-        ],
-    )
-    return codes
-
-
-def deep_link(username: str, code: str) -> str:
-    return f"https://t.me/{username}?start={code}"
 
 
 async def bot_username(settings: Settings) -> str:

@@ -16,10 +16,10 @@ from datetime import timedelta
 from pydantic import BaseModel
 
 from bot.access import Action, can, can_invite, scope
-from bot.admin.invites import deep_link, issue_invites
 from bot.flows.engine import Answer, Flow, Refusal, Run, Step
 from bot.flows.prompt import Option, Prompt
 from bot.rules.org import ROLES
+from bot.usecases.invites import deep_link, issue_invites
 from storage.models import Unit, utcnow
 from storage.queries.tree import children_page
 from storage.queries.units import unit_by_id
