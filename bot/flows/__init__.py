@@ -1,5 +1,5 @@
-"""Conversations: the engine (engine.py), prompts (prompt.py), the channels' renderers
-(telegram.py, plain.py), and one module per flow."""
+"""Conversations: the engine (engine.py), the channels' renderers (telegram.py, plain.py), and
+one module per flow; what a question asks is bot.prompt."""
 
 from typing import Any
 

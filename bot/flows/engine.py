@@ -9,7 +9,7 @@ A flow declares its steps; each step asks (`ask` returns a `Prompt`) and takes a
   carries on from it;
 - a press is applied only when it carries the draft's token and step and a value that was
   offered (`FlowButton`); anything else is expired, so a forged press cannot choose what was
-  not offered. A typed answer is matched to the offered options (bot.flows.prompt.fold), or
+  not offered. A typed answer is matched to the offered options (bot.prompt.fold), or
   taken as typed input when the step accepts it;
 - resuming (starting a flow that is half done offers "continue" or "start again"), cancelling
   (/cancel, or a flow's own cancel option), and dropping a draft left too long;
@@ -31,7 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.buttons import Payload
 from bot.clock import now
-from bot.flows.prompt import Option, Prompt
+from bot.prompt import Option, Prompt
 from storage.models import Draft
 from storage.queries.drafts import delete_draft, save_draft, start_draft
 

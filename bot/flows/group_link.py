@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from bot.access import Action, can, scope
 from bot.flows.engine import Answer, Flow, Run, Step
-from bot.flows.prompt import Option, Prompt
+from bot.prompt import Option, Prompt
 from storage.queries.audit import record
 from storage.queries.groups import link_group
 from storage.queries.units import unit_by_id

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from bot.access import Action, can, can_invite, scope
 from bot.flows.engine import Answer, Flow, Refusal, Run, Step
-from bot.flows.prompt import Option, Prompt
+from bot.prompt import Option, Prompt
 from bot.rules.org import ROLES
 from bot.usecases.invites import deep_link, issue_invites
 from storage.models import Unit, utcnow

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from bot import i18n
 from bot.flows.engine import Answer, Flow, Run, Step
-from bot.flows.prompt import Option, Prompt
+from bot.prompt import Option, Prompt
 from storage.models import Person
 
 KIND = "language"

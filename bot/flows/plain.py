@@ -2,7 +2,7 @@
 
 A question's options become a numbered list ("1. Có họp"), lettered ("a. …") where numbers are
 answers of their own (a count, a day); the person answers with the number or letter, or types
-the option (bot.flows.prompt.Prompt.match, the same matching as on Telegram). Telegram's HTML is
+the option (bot.prompt.Prompt.match, the same matching as on Telegram). Telegram's HTML is
 turned into plain text.
 """
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from bot.access import Action, can
 from bot.flows.engine import Answer, Flow, Refusal, Run, Step
-from bot.flows.prompt import LOCATION, PHOTO, TEXT, Option, Prompt, options
+from bot.prompt import LOCATION, PHOTO, TEXT, Option, Prompt, options
 from bot.render import problems as render
 from bot.rules import problems as rules
 from bot.rules.periods import Period, open_periods

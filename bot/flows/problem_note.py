@@ -13,7 +13,7 @@ from datetime import timedelta
 from pydantic import BaseModel
 
 from bot.flows.engine import Answer, Flow, Refusal, Run, Step
-from bot.flows.prompt import NUMBER, TEXT, Option, Prompt
+from bot.prompt import NUMBER, TEXT, Option, Prompt
 from bot.render import problems as render
 from bot.rules import problems as rules
 from bot.usecases import Actor

@@ -17,18 +17,12 @@ from bot import i18n
 from bot.access import Action, can
 from bot.clock import today
 from bot.flows.engine import Answer, Flow, Refusal, Run, Step
-from bot.flows.prompt import Prompt
-from bot.handlers.report_common import (
-    amendable,
-    reference,
-    report_text,
-    reporting_cells,
-    submitter_role,
-)
+from bot.prompt import Prompt
 from bot.render import report as render
 from bot.rules import report_steps as st
 from bot.rules.periods import Period, deadline_day, lock_end
 from bot.rules.report import STATUS_RETURNED, AnswerError, is_overdue, reportable_periods
+from bot.usecases import reports
 from storage.models import Draft, MeetingReport, Unit
 from storage.queries.reports import (
     ReportConflict,
@@ -66,12 +60,25 @@ class Data(BaseModel):
 ReportRun = Run[Data]
 
 
+def reporting_cells(run: ReportRun) -> list[Unit]:
+    return reports.reporting_cells(run.context.identity.roles)
+
+
+def amendable(run: ReportRun, report: MeetingReport) -> bool:
+    return reports.amendable(run.context.settings, run.now, report)
+
+
+async def report_text(run: ReportRun, report: MeetingReport, unit: Unit) -> str:
+    settings = run.context.settings
+    return await reports.report_text(run.session, settings, run.lang, run.now, report, unit)
+
+
 # --- beginning ----------------------------------------------------------------------------------
 
 
 async def begin(run: ReportRun, correct_id: int | None = None) -> None:
     """/report, or the "amend"/"correct" button of a sent report (`correct_id`)."""
-    if not reporting_cells(run.context):
+    if not reporting_cells(run):
         run.end(run.t("report.not_reporter"))
     elif correct_id is not None:
         await _open_report(run, correct_id)
@@ -80,7 +87,7 @@ async def begin(run: ReportRun, correct_id: int | None = None) -> None:
 
 
 async def _choose_cell(run: ReportRun) -> None:
-    cells = reporting_cells(run.context)
+    cells = reporting_cells(run)
     if len(cells) == 1:
         await _choose_period(run, cells[0])
         return
@@ -126,7 +133,7 @@ async def _open(run: ReportRun, cell: Unit, period: Period) -> None:
         run.data = Data(last=_usual_figures(last))
         run.go(st.HELD)
         return
-    if not amendable(run.context, report):
+    if not amendable(run, report):
         await _locked(run, report, cell)
         return
     run.data = Data(
@@ -146,7 +153,7 @@ async def _locked(run: ReportRun, report: MeetingReport, cell: Unit) -> None:
         period, settings.report_deadline_day, settings.report_lock_grace_days, settings.tz
     )
     run.say(run.t("report.locked", month=period.label, date=render.day(end.date())))
-    view = await report_text(run.session, run.context, report, cell)
+    view = await report_text(run, report, cell)
     run.end(view, render.report_links(run.lang, report_id=report.id, photos=len(report.photos)))
 
 
@@ -161,12 +168,12 @@ def _usual_figures(report: MeetingReport | None) -> Last:
 
 
 async def ask_cell(run: ReportRun) -> Prompt:
-    cells = [c for c in reporting_cells(run.context) if c.id in run.data.cells]
+    cells = [c for c in reporting_cells(run) if c.id in run.data.cells]
     return render.cell_choice(run.lang, [(c.id, c.name) for c in cells])
 
 
 async def answer_cell(run: ReportRun, answer: Answer) -> None:
-    cell = next((c for c in reporting_cells(run.context) if str(c.id) == answer.choice), None)
+    cell = next((c for c in reporting_cells(run) if str(c.id) == answer.choice), None)
     if cell is None:  # no longer theirs since the question
         run.end(run.t("report.not_reporter"))
         return
@@ -269,7 +276,7 @@ async def _send(run: ReportRun) -> None:
         return
     period = Period.parse(run.draft.period)
     current = await report_for(session=session, unit_id=unit.id, period=run.draft.period)
-    if current is not None and not amendable(context, current):
+    if current is not None and not amendable(run, current):
         await _locked(run, current, unit)
         return
     if current is None and period not in _reportable(run):
@@ -283,7 +290,7 @@ async def _send(run: ReportRun) -> None:
             period=run.draft.period,
             values=st.report_values(run.data.answers),
             person_id=context.identity.person.id,
-            role=submitter_role(context, unit),
+            role=reports.submitter_role(context.identity.roles, unit),
             base_version=run.draft.base_version,
             now=run.now,
             actor=context.actor["actor"],
@@ -313,7 +320,7 @@ async def _conflict(run: ReportRun, unit: Unit, current: MeetingReport) -> None:
             time=render.moment(current.submitted_at, run.context.settings.tz),
         )
     )
-    run.say(await report_text(run.session, run.context, current, unit))
+    run.say(await report_text(run, current, unit))
     run.go(st.REVIEW)
 
 
@@ -324,7 +331,7 @@ def _confirmation(run: ReportRun, report: MeetingReport, unit: Unit) -> str:
         key,
         month=period.label,
         unit=render.esc(unit.name),
-        reference=reference(report),
+        reference=reports.reference(report),
         version=report.version,
     )
     if is_overdue(period, report.first_submitted_at, settings.report_deadline_day, settings.tz):
@@ -340,7 +347,7 @@ def _resubmitted_notice(
     text = i18n.t(
         lang,
         "report.resubmitted_notice",
-        reference=reference(report),
+        reference=reports.reference(report),
         unit=render.esc(unit.name),
         month=Period.parse(report.period).label,
         version=report.version,

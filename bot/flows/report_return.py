@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from bot import i18n
 from bot.flows.engine import Answer, Flow, Refusal, Run, Step
-from bot.flows.prompt import TEXT, Prompt
+from bot.prompt import TEXT, Prompt
 from bot.render import report as render
 from bot.rules.periods import Period
 from bot.rules.report import TEXT_LIMITS, AnswerError, parse_text

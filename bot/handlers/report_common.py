@@ -13,11 +13,9 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot import notify
-from bot.access import Action, can
 from bot.clock import now
 from bot.context import ChiboContext
 from bot.replies import answer
-from bot.rules.org import CELL, DEPUTY, SECRETARY
 from bot.usecases import reports
 from storage.models import MeetingReport, Unit
 
@@ -63,31 +61,11 @@ async def expired(update: Update, context: ChiboContext) -> None:
 
 
 def reporting_cells(context: ChiboContext) -> list[Unit]:
-    """The cells the speaker may report for (secretary or deputy), in the order of their roles."""
-    return _own_cells(context, Action.REPORT_SUBMIT)
+    return reports.reporting_cells(context.identity.roles)
 
 
 def viewable_cells(context: ChiboContext) -> list[Unit]:
-    """The cells whose history the speaker sees as one of the cell (not as a supervisor)."""
-    return _own_cells(context, Action.REPORT_VIEW)
-
-
-def _own_cells(context: ChiboContext, action: Action) -> list[Unit]:
-    roles = context.identity.roles
-    cells: dict[int, Unit] = {}
-    for _, unit in roles:
-        if unit.kind == CELL and can(roles, action, unit):
-            cells.setdefault(unit.id, unit)
-    return list(cells.values())
-
-
-def submitter_role(context: ChiboContext, unit: Unit) -> str:
-    """The role the speaker reports in for `unit`: secretary, else deputy (else their first)."""
-    held = [a.role for a, u in context.identity.roles if u.id == unit.id]
-    for role in (SECRETARY, DEPUTY):
-        if role in held:
-            return role
-    return held[0] if held else next(a.role for a, _ in context.identity.roles)
+    return reports.viewable_cells(context.identity.roles)
 
 
 def amendable(context: ChiboContext, report: MeetingReport) -> bool:

@@ -18,7 +18,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import i18n
 from bot.buttons import Payload
-from bot.flows.prompt import NUMBER, PHOTO, TEXT, Option, Prompt, options
 from bot.payloads import (
     CorrectReport,
     HistoryCell,
@@ -29,6 +28,7 @@ from bot.payloads import (
     ReviewReturn,
     ReviewView,
 )
+from bot.prompt import NUMBER, PHOTO, TEXT, Option, Prompt, options
 from bot.rules import report_steps as st
 from bot.rules.periods import Period
 from bot.rules.report import (
@@ -78,7 +78,7 @@ _WORDS = {
     (st.HELD, st.YES): ("co", "da hop", "roi", "yes"),
     (st.HELD, st.NO): ("khong", "chua", "chua hop", "no"),
 }
-# What each step takes besides its options (bot.flows.prompt).
+# What each step takes besides its options (bot.prompt).
 _ACCEPTS = {
     st.REASON: {TEXT},
     st.DATE: {TEXT, NUMBER},

@@ -3,15 +3,18 @@ correction: for the handlers, the flows and the command line alike."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.access import Action, can
+from bot.access import Action, Grant, can
 from bot.config import Settings
 from bot.i18n import t
 from bot.render import report as render
+from bot.rules.org import CELL, DEPUTY, SECRETARY
 from bot.rules.periods import Period, lock_end
 from bot.rules.report import STATUS_RETURNED, can_amend, history_status, reference_number
 from bot.usecases import Actor
@@ -25,6 +28,33 @@ from storage.queries.reports import (
     snapshot,
 )
 from storage.queries.units import unit_by_id
+
+
+def reporting_cells(roles: Sequence[Grant]) -> list[Unit]:
+    """The cells someone with `roles` may report for (secretary or deputy), in their order."""
+    return _own_cells(roles, Action.REPORT_SUBMIT)
+
+
+def viewable_cells(roles: Sequence[Grant]) -> list[Unit]:
+    """The cells whose history someone sees as one of the cell (not as a supervisor)."""
+    return _own_cells(roles, Action.REPORT_VIEW)
+
+
+def _own_cells(roles: Sequence[Grant], action: Action) -> list[Unit]:
+    cells: dict[int, Unit] = {}
+    for _, unit in roles:
+        if unit.kind == CELL and can(roles, action, unit):
+            cells.setdefault(unit.id, cast(Unit, unit))  # a grant's unit is a row
+    return list(cells.values())
+
+
+def submitter_role(roles: Sequence[Grant], unit: Unit) -> str:
+    """The role someone reports in for `unit`: secretary, else deputy (else their first)."""
+    held = [a.role for a, u in roles if u.id == unit.id]
+    for role in (SECRETARY, DEPUTY):
+        if role in held:
+            return role
+    return held[0] if held else next(a.role for a, _ in roles)
 
 
 def reference(report: MeetingReport) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.flows.prompt import NUMBER, TEXT, Option, Prompt, fold
+from bot.prompt import NUMBER, TEXT, Option, Prompt, fold
 
 HELD = Prompt(
     "Tháng này chi bộ có họp không?",

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from bot.flows.engine import FlowButton
-from bot.flows.prompt import Prompt
+from bot.prompt import Prompt
 from bot.render import report as render
 from bot.rules import report_steps as st
 from bot.rules.periods import Period
