@@ -44,8 +44,10 @@ CONTROL_VALUES = frozenset({RESUME, RESTART, DISCARD, KEEP})
 
 @dataclass(frozen=True)
 class FlowButton(Payload, prefix="f"):
-    """An answer to the current question of a draft: `f:<token>:<step>:<value>`."""
+    """An answer to the current question of a draft: `f:<kind>:<token>:<step>:<value>`; the
+    flow's kind tells a stale press what conversation it belonged to."""
 
+    kind: str
     token: str
     step: str
     value: str
@@ -151,6 +153,9 @@ class Flow(Generic[D]):
     resume_text: Callable[[Run[D]], str] | None = None  # the offer to continue, if not generic
     lifetime: timedelta | None = None
     in_groups: bool = False  # its buttons may be pressed in a group chat (linking a group)
+    # What to say to a press of an old button of this flow when no draft of it is alive (the
+    # report: the reference of the report saved); None: the expired alert says enough.
+    stale_hint: Callable[[Any, AsyncSession], Awaitable[str | None]] | None = None
 
 
 @dataclass
@@ -185,6 +190,26 @@ class Engine:
             return None
         option = Prompt.from_stored(draft.prompt).option(button.value)
         return (draft, option) if option is not None else None
+
+    async def stale_press(self, context: Any, button: FlowButton) -> Result:
+        """After an old press was answered as expired: say what to do now. With a live draft
+        of that flow, where it stands and "continue"; without, the flow's hint (if any)."""
+        flow = self.flows.get(button.kind)
+        if flow is None:
+            return Result()
+        async with context.db.session() as session:
+            draft = context.identity.draft([flow.kind])
+            if draft is not None:
+                session.add(draft)
+                if not self.stale(context, draft):
+                    run = self._run(context, session, draft)
+                    text = context.t("draft.stale_press", what=flow.describe(run))
+                    resume = Option(RESUME, context.t("draft.btn.resume"), ("tiep tuc", "co"))
+                    return await self._control_prompt(run, Prompt(text, ((resume,),)))
+            if flow.stale_hint is None:
+                return Result()
+            hint = await flow.stale_hint(context, session)
+        return Result([Out(hint)] if hint else [])
 
     def stale(self, context: Any, draft: Draft) -> bool:
         lifetime = self.flows[draft.kind].lifetime or timedelta(

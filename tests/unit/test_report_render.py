@@ -35,27 +35,63 @@ TOKEN = "AbCd-_12"
 
 def callback_data(prompt: Prompt, step: str) -> list[str]:
     """What the buttons of the prompt carry (bot.flows.telegram), checked to decode again."""
-    packed = [FlowButton(TOKEN, step, option.value).pack() for option in prompt.options]
+    packed = [FlowButton("report", TOKEN, step, option.value).pack() for option in prompt.options]
     assert all(FlowButton.unpack(data) is not None for data in packed)
     return packed
 
 
+LIMIT = 400  # characters: the longest message a secretary sees
+
+
 @pytest.mark.parametrize("lang", ["vi", "en"])
-@pytest.mark.parametrize("step", [*st.path(DATA), st.REASON])
-def test_each_prompt(lang: str, step: str) -> None:
+@pytest.mark.parametrize("step", [*st.path(DATA), st.REASON, st.SAME, st.ABSENT, *st.OPTIONAL])
+@pytest.mark.parametrize("photos", [[], ["a", "b"]])
+def test_each_prompt(lang: str, step: str, photos: list[str]) -> None:
     prompt = render.prompt(
         lang,
         step=step,
-        data=DATA,
+        data={**DATA, "photos": photos},
         last=LAST,
         period=Period(2026, 11),
-        unit_name="Chi bộ <thôn> Đồng Tâm",
+        unit_name="Chi bộ <thôn> Đồng Tâm " + "x" * 60,
         today=date(2026, 11, 25),
+        other_months=True,
+        late=True,
     )
-    number, total = st.stage(step, DATA)
-    assert f"{number}/{total}" in prompt.text and len(prompt.text) < 400
+    stage = st.stage(step, DATA)
+    assert stage is None or f"{stage[0]}/{stage[1]}" in prompt.text
+    assert render.visible_length(prompt.text) <= LIMIT
     assert "<thôn>" not in prompt.text  # names are escaped for HTML
     assert all(len(data.encode()) <= 64 for data in callback_data(prompt, step))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("mode", ["new", "amend", "correct"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        DATA,
+        {**DATA, "content": "<&>" * 333, "conclusion": "&" * 1000, "topic": "<" * 200},
+        {**DATA, "content": None, "conclusion": None},
+        {"held": False, "not_held_reason": "&" * 500},
+    ],
+)
+def test_the_review_is_short_with_send_first_and_three_rows_of_edits(
+    lang: str, mode: str, data: dict
+) -> None:
+    prompt = render.review(
+        lang,
+        data=data,
+        mode=mode,
+        period=Period(2026, 11),
+        unit_name="Chi bộ thôn Đồng Tâm " + "<x>" * 80,
+        version=3,
+        comment="z" * 500,
+    )
+    assert render.visible_length(prompt.text) <= LIMIT, prompt.text
+    assert prompt.rows[0][0].value == render.SEND
+    assert len(prompt.rows) <= 4 and all(len(row) <= 3 for row in prompt.rows)
+    assert all(len(data.encode()) <= 64 for data in callback_data(prompt, st.REVIEW))
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -69,6 +105,6 @@ def test_the_longest_review_fits_in_one_message(lang: str) -> None:
         version=3,
         comment="z" * 500,
     )
-    assert len(prompt.text) < 4096
-    assert "Học tập &lt;Nghị quyết&gt;" in prompt.text
+    assert render.visible_length(prompt.text) <= LIMIT
+    assert "<Nghị" not in prompt.text  # typed text is escaped for HTML
     assert all(len(data.encode()) <= 64 for data in callback_data(prompt, st.REVIEW))
