@@ -60,6 +60,9 @@ class Last(BaseModel):
 
     members: int | None = None
     exempt: int | None = None
+    present: int | None = None
+    absent_excused: int | None = None
+    absent_unexcused: int | None = None
     day: int | None = None
 
 
@@ -169,7 +172,14 @@ def _usual_figures(report: MeetingReport | None) -> Last:
     if report is None or not report.held:
         return Last()
     day = report.meeting_date.day if report.meeting_date else None
-    return Last(members=report.members, exempt=report.exempt, day=day)
+    return Last(
+        members=report.members,
+        exempt=report.exempt,
+        present=report.present,
+        absent_excused=report.absent_excused,
+        absent_unexcused=report.absent_unexcused,
+        day=day,
+    )
 
 
 # --- the steps ----------------------------------------------------------------------------------

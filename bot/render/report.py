@@ -77,6 +77,7 @@ _WORDS = {
     (st.HELD, st.OTHER): ("thang khac",),
     (st.SAME, st.SAME_ALL): ("nhu thang truoc", "du", "co mat du"),
     (st.SAME, st.SAME_ABSENT): ("co nguoi vang", "vang"),
+    (st.SAME, st.SAME_LAST): ("vang nhu thang truoc",),
     (st.SAME, st.CHANGED): ("thay doi", "khac"),
     (st.CONTENT, st.DONE): ("xong",),
     (st.PHOTOS, st.DONE): ("xong",),
@@ -221,11 +222,19 @@ def _same_as_last(q: _Ask, step: str, value: int | None) -> list[list[Option]]:
 def _ask_same(q: _Ask) -> Question:
     members, exempt = q.last["members"], q.last["exempt"]
     expected = must_attend(members, exempt)
-    rows = [
-        [q.option("report.btn.same_all", st.SAME, st.SAME_ALL, count=expected)],
-        [q.option("report.btn.same_absent", st.SAME, st.SAME_ABSENT)],
-        [q.option("report.btn.changed", st.SAME, st.CHANGED)],
-    ]
+    rows = [[q.option("report.btn.same_all", st.SAME, st.SAME_ALL, count=expected)]]
+    if st.same_absences(q.last):
+        present = q.last["present"]
+        rows.append(
+            [
+                q.option(
+                    "report.btn.same_last", st.SAME, st.SAME_LAST,
+                    present=present, absent=expected - present,
+                )
+            ]
+        )  # fmt: skip
+    rows.append([q.option("report.btn.same_absent", st.SAME, st.SAME_ABSENT)])
+    rows.append([q.option("report.btn.changed", st.SAME, st.CHANGED)])
     text = q.t("report.ask.same", members=members, exempt=exempt, expected=expected)
     return text, rows
 
@@ -526,15 +535,15 @@ def _review_texts(t: Callable[..., str], data: dict[str, Any], budget: int) -> l
         keys = [("not_held", data.get("not_held_reason") or "")]
     else:
         keys = [(k, data.get(k)) for k in ("topic", "content", "conclusion") if data.get(k)]
-    lines = []
-    for index, (key, value) in enumerate(keys):
+    lines: dict[str, str] = {}
+    # The shortest first, so that what they leave goes to the longer ones.
+    for index, (key, value) in enumerate(sorted(keys, key=lambda kv: len(kv[1]))):
         room = budget // (len(keys) - index) - len(t(f"report.short.{key}", text="")) - 1
         if room < 4:  # no room left: the text is seen in full by its edit button
             continue
-        line = t(f"report.short.{key}", text=esc(_cut(value, room)))
-        lines.append(line)
-        budget -= visible_length(line) + 1
-    return lines
+        lines[key] = t(f"report.short.{key}", text=esc(_cut(value, room)))
+        budget -= visible_length(lines[key]) + 1
+    return [lines[key] for key, _ in keys if key in lines]
 
 
 _TAG = re.compile(r"<[^>]+>")

@@ -60,8 +60,9 @@ CONTENT, CONCLUSION, DEVELOPMENT, PHOTOS = "content", "conclusion", "development
 REVIEW = "review"
 
 YES, NO, SKIP, DONE, OTHER = "yes", "no", "skip", "done", "other"
-# The answers of SAME: as last month and everyone present; as last month, some absent; changed.
-SAME_ALL, SAME_ABSENT, CHANGED = "all", "absent", "changed"
+# The answers of SAME: as last month and everyone present; as last month with the same
+# absences; as last month, some absent (asked next); changed (the figures one by one).
+SAME_ALL, SAME_LAST, SAME_ABSENT, CHANGED = "all", "last", "absent", "changed"
 
 # The numbered stages the user sees ("Bước k/n"); a stage may hold several steps. The optional
 # details (upper-level attendee, party development, photos) are offered by the review only.
@@ -115,7 +116,9 @@ _ANSWER_KEY = {
 STEPS = tuple(_ANSWER_KEY)  # every step that answers a field of the report
 OPTIONAL = (UPPER_NAME, UPPER_POSITION, DEVELOPMENT, PHOTOS)  # offered by the review only
 
-Last = Mapping[str, Any] | None  # last month's figures ("members", "exempt"), if known
+# Last month's figures ("members", "exempt"; "present", "absent_excused", "absent_unexcused"
+# when it met), if known.
+Last = Mapping[str, Any] | None
 
 
 def _knows_last(last: Last) -> bool:
@@ -131,7 +134,7 @@ def path(data: dict[str, Any], last: Last = None) -> list[str]:
     if data.get("meeting_type") == THEMATIC:
         steps.append(TOPIC)
     same = data.get("same")
-    if same in (SAME_ALL, SAME_ABSENT) or (
+    if same in (SAME_ALL, SAME_LAST, SAME_ABSENT) or (
         same is None and "members" not in data and _knows_last(last)
     ):
         steps.append(SAME)
@@ -321,7 +324,7 @@ def _unexcused(value: str, _answer: Answer, data: dict[str, Any], *_: object) ->
 
 def _same(answer: Answer, data: dict[str, Any], last: Last) -> None:
     """As last month (everyone present, or some absent: asked next), or changed."""
-    choice = _choice(answer, (SAME_ALL, SAME_ABSENT, CHANGED))
+    choice = _choice(answer, (SAME_ALL, SAME_LAST, SAME_ABSENT, CHANGED))
     for key in ("members", "exempt", "present", "absent_excused", "absent_unexcused"):
         data.pop(key, None)
     data["same"] = choice
@@ -333,6 +336,23 @@ def _same(answer: Answer, data: dict[str, Any], last: Last) -> None:
     if choice == SAME_ALL:
         data["present"] = must_attend(data["members"], data["exempt"])
         data["absent_excused"] = data["absent_unexcused"] = 0
+    elif choice == SAME_LAST:
+        if not same_absences(last):
+            raise AnswerError("report.error.press_button")
+        for key in ("present", "absent_excused", "absent_unexcused"):
+            data[key] = int(last[key])
+
+
+def same_absences(last: Last) -> bool:
+    """Whether last month's attendance can be offered again: known, adding up, with absences."""
+    if not _knows_last(last):
+        return False
+    assert last is not None
+    figures = [last.get(k) for k in ("present", "absent_excused", "absent_unexcused")]
+    if any(f is None for f in figures):
+        return False
+    expected = must_attend(int(last["members"]), int(last["exempt"]))
+    return sum(figures) == expected and figures[0] < expected
 
 
 def _absent(value: str, _answer: Answer, data: dict[str, Any], *_: object) -> None:

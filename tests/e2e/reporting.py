@@ -76,25 +76,27 @@ def press(user: Any, label: str, expect: str) -> Any:
 
 
 def fill_report(user: Any) -> Any:
-    """A usual month, from /report to the review (see `fill_answers`)."""
+    """A first report, from /report to the review (see `fill_answers`)."""
     user.send("/report")
-    user.wait_for_text("Bước 1/13")
+    user.wait_for_text("Bước 1/6")
     return fill_answers(user)
 
 
 def fill_answers(user: Any) -> Any:
-    """From the first step to the review: met on 20/11, 45 members, 3 exempt, 40 present,
-    2 absent with reason; no upper-level attendee, no development, no photo."""
-    press(user, "Có họp", "Bước 2/13")
-    answer(user, "20/11", "Bước 3/13")
-    press(user, "Thường kỳ", "Bước 4/13")
-    answer(user, "45", "Bước 5/13")
-    answer(user, "3", "Bước 6/13")
-    answer(user, "40", "Bước 7/13")
-    press(user, "Cả 2 đều có lý do", "Bước 8/13")
-    press(user, "0 đồng chí", "Bước 9/13")
-    press(user, "Bỏ qua", "Bước 10/13")
-    answer(user, "Triển khai kế hoạch tháng 12", "Bước 11/13")
-    answer(user, "Thống nhất kế hoạch", "Bước 12/13")
-    press(user, "Bỏ qua", "Bước 13/13")
-    return press(user, "Bỏ qua", "Xem lại báo cáo")
+    """From the first step to the review of a first report (no figures of last month): met on
+    20/11, 45 members, 3 exempt, 40 present, 2 absent with reason; content and conclusion."""
+    press(user, "Có họp", "Bước 2/6")
+    answer(user, "20/11", "Bước 3/6")
+    press(user, "Thường kỳ", "Tổng số đảng viên")
+    answer(user, "45", "miễn sinh hoạt")
+    answer(user, "3", "Số đảng viên có mặt")
+    answer(user, "40", "vắng có lý do?")
+    press(user, "Cả 2 đều có lý do", "vắng không lý do?")
+    press(user, "0 đồng chí", "Bước 5/6")
+    answer(user, "Triển khai kế hoạch tháng 12", "Bước 6/6")
+    return answer(user, "Thống nhất kế hoạch", "Xem lại báo cáo")
+
+
+def longest(user: Any) -> int:
+    """The longest message the bot sent in the chat, as the person reads it."""
+    return max(len(text) for text in user.texts())

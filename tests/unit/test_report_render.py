@@ -29,7 +29,14 @@ DATA = {
     "full_memberships": 1,
     "photos": ["a", "b"],
 }
-LAST = {"members": 45, "exempt": 3, "day": 3}
+LAST = {
+    "members": 45,
+    "exempt": 3,
+    "present": 40,
+    "absent_excused": 2,
+    "absent_unexcused": 0,
+    "day": 3,
+}
 TOKEN = "AbCd-_12"
 
 

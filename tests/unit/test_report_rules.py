@@ -557,3 +557,16 @@ def test_a_stored_report_prefills_a_complete_draft() -> None:
     minutes = st.draft_data(st.report_values({**data, "content": None, "conclusion": None,
                                               "photos": ["p"]}))  # fmt: skip
     assert st.is_complete(minutes, LAST)
+
+
+def test_the_same_absences_as_last_month_in_one_answer() -> None:
+    last = {**LAST, "present": 40, "absent_excused": 2, "absent_unexcused": 0}
+    assert st.same_absences(last) and not st.same_absences(LAST)
+    assert not st.same_absences({**last, "present": 42, "absent_excused": 0})  # nobody absent
+    start = [(st.HELD, {"choice": st.YES}), (st.DATE, {"text": "3/11"}),
+             (st.TYPE, {"choice": "regular"}), (st.SAME, {"choice": st.SAME_LAST})]  # fmt: skip
+    step, data = walk(start, last)
+    assert step == st.CONTENT
+    assert (data["present"], data["absent_excused"], data["absent_unexcused"]) == (40, 2, 0)
+    with pytest.raises(AnswerError):
+        answer(st.SAME, {}, choice=st.SAME_LAST, last=LAST)  # not offered without them
