@@ -518,7 +518,7 @@ def test_optional_details_from_the_review() -> None:
 
 
 def test_editing_the_membership_asks_the_whole_group() -> None:
-    _, data = walk(FULL[:4] + [(st.SAME, {"choice": st.SAME_ALL})] + FULL[9:], LAST)
+    _, data = walk([*FULL[:4], (st.SAME, {"choice": st.SAME_ALL}), *FULL[9:]], LAST)
     step, data = st.begin_edit("members", data)
     assert step == st.MEMBERS
     data = answer(st.MEMBERS, data, text="46")
