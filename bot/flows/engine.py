@@ -188,27 +188,27 @@ class Engine:
         draft = next((d for d in context.identity.drafts if d.token == button.token), None)
         if draft is None or draft.kind not in self.flows or draft.step != button.step:
             return None
+        if button.value == RESUME:  # "continue" after a stale press: the question again
+            return draft, Option(RESUME, "")
         option = Prompt.from_stored(draft.prompt).option(button.value)
         return (draft, option) if option is not None else None
 
     async def stale_press(self, context: Any, button: FlowButton) -> Result:
         """After an old press was answered as expired: say what to do now. With a live draft
-        of that flow, where it stands and "continue"; without, the flow's hint (if any)."""
+        of that flow, what it is and "continue" (which asks its current question again, and
+        changes nothing else); without, the flow's hint (if any)."""
         flow = self.flows.get(button.kind)
         if flow is None:
             return Result()
+        draft = context.identity.draft([flow.kind])
         async with context.db.session() as session:
-            draft = context.identity.draft([flow.kind])
-            if draft is not None:
+            if draft is not None and not self.stale(context, draft):
                 session.add(draft)
-                if not self.stale(context, draft):
-                    run = self._run(context, session, draft)
-                    text = context.t("draft.stale_press", what=flow.describe(run))
-                    resume = Option(RESUME, context.t("draft.btn.resume"), ("tiep tuc", "co"))
-                    return await self._control_prompt(run, Prompt(text, ((resume,),)))
-            if flow.stale_hint is None:
-                return Result()
-            hint = await flow.stale_hint(context, session)
+                run = self._run(context, session, draft)
+                text = context.t("draft.stale_press", what=flow.describe(run))
+                resume = FlowButton(flow.kind, draft.token, draft.step, RESUME)
+                return Result([Out(text, links=[[(context.t("draft.btn.resume"), resume)]])])
+            hint = await flow.stale_hint(context, session) if flow.stale_hint else None
         return Result([Out(hint)] if hint else [])
 
     def stale(self, context: Any, draft: Draft) -> bool:
@@ -301,7 +301,9 @@ class Engine:
                 days = context.settings.draft_expiry_days
                 return Result([Out(context.t("draft.expired", days=days))], None, previous)
             run = self._run(context, session, draft)
-            if answer.choice in CONTROL_VALUES and self._is_control(draft):
+            if answer.choice == RESUME and not self._is_control(draft):
+                result = await self._finish(run)  # asked again, nothing changed
+            elif answer.choice in CONTROL_VALUES and self._is_control(draft):
                 result = await self._control(run, flow, answer.choice)
             elif self._is_control(draft):
                 result = await self._control_prompt(run, self._stored_control(run))

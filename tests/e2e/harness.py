@@ -176,6 +176,7 @@ class _ChatView:
         self._last_action = "(no action yet)"
         self._last_query: str | None = None
         self.actions = 0  # messages sent and buttons pressed in this chat, to count a story
+        self.history: list[tuple[int, str]] = []  # (seq, action) of each, for a transcript
 
     # -- what the bot sent here
 
@@ -323,6 +324,7 @@ class _ChatView:
         self._cursor = self._reply_cursor = self.server.last_seq
         self._last_action = action
         self.actions += 1
+        self.history.append((self._cursor, action))
 
     def _receive(self, sender: dict, action: str, **content: Any) -> StoredMessage:
         with self.server.lock:

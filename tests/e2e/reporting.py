@@ -9,6 +9,7 @@ an.press("Gửi báo cáo")
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,3 +101,41 @@ def fill_answers(user: Any) -> Any:
 def longest(user: Any) -> int:
     """The longest message the bot sent in the chat, as the person reads it."""
     return max(len(text) for text in user.texts())
+
+
+def transcript(user: Any, since: int = 0) -> str:
+    """The conversation in the chat since the user's action number `since` (0: all), both
+    ways, as Markdown: each action of the person (numbered) and each message of the bot with
+    its buttons, in order."""
+    actions = user.history[since:]
+    start = actions[0][0] if actions else 0
+    lines: list[str] = []
+    events = [e for e in user.server.events_since(start - 1, user.chat_id) if e.action == "sent"]
+    merged = sorted(
+        [(seq, 0, action) for seq, action in actions] + [(e.seq, 1, e) for e in events],
+        key=lambda item: (item[0], item[1]),
+    )
+    number = 0
+    for _, kind, item in merged:
+        if kind == 0:
+            number += 1
+            lines.append(f"**{number}. Bí thư:** {_action(item)}\n")
+            continue
+        message = item.message
+        text = (item.text or "").replace("\n", "  \n> ")
+        lines.append(f"> 🤖 {text}" if message.kind == "text" else f"> 🤖 ({message.kind})")
+        markup = message.request.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        for row in markup.get("inline_keyboard", []):  # the buttons as sent
+            lines.append(">  \n> " + " ".join(f"[{button['text']}]" for button in row))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _action(action: str) -> str:
+    if action.startswith("press "):
+        return "bấm " + action.removeprefix("press ").replace("'", "«", 1)[:-1] + "»"
+    if action == "send a photo":
+        return "gửi ảnh trang biên bản"
+    return "gõ «" + action.removeprefix("send ")[1:-1] + "»"
