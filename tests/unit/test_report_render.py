@@ -1,9 +1,12 @@
 """Every prompt of the report renders in both languages, short, with valid buttons."""
 
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from bot import i18n
 from bot.flows.engine import FlowButton
 from bot.flows.prompt import Prompt
 from bot.render import report as render
@@ -115,3 +118,33 @@ def test_the_longest_review_fits_in_one_message(lang: str) -> None:
     assert render.visible_length(prompt.text) <= LIMIT
     assert "<Nghị" not in prompt.text  # typed text is escaped for HTML
     assert all(len(data.encode()) <= 64 for data in callback_data(prompt, st.REVIEW))
+
+
+ERROR_VALUES = dict(
+    maximum=1000, minimum=1, limit=1000, length=1001, month="11/2026", today="25/11/2026",
+    members=45, expected=42, left=4, present=38, excused=2, unexcused=3, total=43, exempt=3,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_question_with_any_refusal_stays_short(lang: str) -> None:
+    """What the engine sends when an answer is refused: the reason, then the question again."""
+    catalog = (Path(render.__file__).parents[1] / "locales" / lang / "report.po").read_text()
+    errors = re.findall(r'msgid "(report\.error\.[a-z_]+)"', catalog)
+    assert "report.error.meaningless" in errors
+    last = {**LAST, "present": 40, "absent_excused": 2, "absent_unexcused": 0}
+    for step in st.STEPS:
+        prompt = render.prompt(
+            lang,
+            step=step,
+            data={**DATA, "topic": "t" * 200, "upper_attendee_name": "n" * 100},
+            last=last,
+            period=Period(2026, 11),
+            unit_name="Chi bộ thôn Đồng Tâm " + "x" * 40,
+            today=date(2026, 11, 25),
+            other_months=True,
+            late=True,
+        )
+        for key in errors:
+            refused = "⚠️ " + i18n.t(lang, key, **ERROR_VALUES) + "\n\n" + prompt.text
+            assert render.visible_length(refused) <= LIMIT, (step, key)
