@@ -44,8 +44,10 @@ CONTROL_VALUES = frozenset({RESUME, RESTART, DISCARD, KEEP})
 
 @dataclass(frozen=True)
 class FlowButton(Payload, prefix="f"):
-    """An answer to the current question of a draft: `f:<token>:<step>:<value>`."""
+    """An answer to the current question of a draft: `f:<kind>:<token>:<step>:<value>`; the
+    flow's kind tells a stale press what conversation it belonged to."""
 
+    kind: str
     token: str
     step: str
     value: str
@@ -158,6 +160,9 @@ class Flow(Generic[D]):
     # Asked in a group chat (linking a group): its buttons may be pressed there, by the one who
     # started it only; typed messages and /cancel in the private chat leave it alone.
     in_groups: bool = False
+    # What to say to a press of an old button of this flow when no draft of it is alive (the
+    # report: the reference of the report saved); None: the expired alert says enough.
+    stale_hint: Callable[[Any, AsyncSession], Awaitable[str | None]] | None = None
 
 
 @dataclass
@@ -196,8 +201,28 @@ class Engine:
         draft = next((d for d in context.identity.drafts if d.token == button.token), None)
         if draft is None or draft.kind not in self.flows or draft.step != button.step:
             return None
+        if button.value == RESUME:  # "continue" after a stale press: the question again
+            return draft, Option(RESUME, "")
         option = Prompt.from_stored(draft.prompt).option(button.value)
         return (draft, option) if option is not None else None
+
+    async def stale_press(self, context: Any, button: FlowButton) -> Result:
+        """After an old press was answered as expired: say what to do now. With a live draft
+        of that flow, what it is and "continue" (which asks its current question again, and
+        changes nothing else); without, the flow's hint (if any)."""
+        flow = self.flows.get(button.kind)
+        if flow is None:
+            return Result()
+        draft = context.identity.draft([flow.kind])
+        async with context.db.session() as session:
+            if draft is not None and not self.stale(context, draft):
+                session.add(draft)
+                run = self._run(context, session, draft)
+                text = context.t("draft.stale_press", what=flow.describe(run))
+                resume = FlowButton(flow.kind, draft.token, draft.step, RESUME)
+                return Result([Out(text, links=[[(context.t("draft.btn.resume"), resume)]])])
+            hint = await flow.stale_hint(context, session) if flow.stale_hint else None
+        return Result([Out(hint)] if hint else [])
 
     def stale(self, context: Any, draft: Draft) -> bool:
         lifetime = self.flows[draft.kind].lifetime or timedelta(
@@ -289,7 +314,9 @@ class Engine:
                 days = context.settings.draft_expiry_days
                 return Result([Out(context.t(flow.expired, days=days))], None, previous)
             run = self._run(context, session, draft)
-            if answer.choice in CONTROL_VALUES and self._is_control(draft):
+            if answer.choice == RESUME and not self._is_control(draft):
+                result = await self._finish(run)  # asked again, nothing changed
+            elif answer.choice in CONTROL_VALUES and self._is_control(draft):
                 result = await self._control(run, flow, answer.choice)
             elif self._is_control(draft):
                 result = await self._control_prompt(run, self._stored_control(run))

@@ -2,9 +2,13 @@
 (bot.rules.report_steps), the review and sending; amending and correcting a sent report open the
 same review.
 
-Steps: [cell] → [period] → the report's steps (held, date, ...) → review. The cell and the month
-are asked only when there is a choice. A confirmed report is committed before the confirmation
-is sent (the engine sends after the transaction).
+Steps: [cell] → the due month's first question (held, with "another month" → [period]) → the
+report's steps (date, type, "as last month", content, ...) → review, where the optional details
+are added. The cell is asked only when there is a choice; the month is not asked: the oldest
+reportable month without a report opens directly (during the reporting days the previous month,
+never the current one above it), and only when every month is sent is the month asked. A
+confirmed report is committed before the confirmation is sent (the engine sends after the
+transaction); the confirmation carries "✏️ Sửa báo cáo", which opens the review of it.
 """
 
 from __future__ import annotations
@@ -12,16 +16,23 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import i18n
 from bot.access import Action, can
-from bot.clock import today
+from bot.clock import now, today
 from bot.flows.engine import Answer, Flow, Refusal, Run, Step
 from bot.prompt import Prompt
 from bot.render import report as render
 from bot.rules import report_steps as st
 from bot.rules.periods import Period, deadline_day, lock_end
-from bot.rules.report import STATUS_RETURNED, AnswerError, is_overdue, reportable_periods
+from bot.rules.report import (
+    STATUS_RETURNED,
+    AnswerError,
+    due_first,
+    is_overdue,
+    reportable_periods,
+)
 from bot.usecases import reports
 from storage.models import Draft, MeetingReport, Unit
 from storage.queries.reports import (
@@ -43,6 +54,9 @@ class Last(BaseModel):
 
     members: int | None = None
     exempt: int | None = None
+    present: int | None = None
+    absent_excused: int | None = None
+    absent_unexcused: int | None = None
     day: int | None = None
 
 
@@ -103,12 +117,16 @@ def _reportable(run: ReportRun) -> list[Period]:
 
 
 async def _choose_period(run: ReportRun, cell: Unit) -> None:
+    """Open the month that is due (the oldest reportable one without a report) directly, with
+    "another month" offered; when every month is sent, the choice (or the only month's review)."""
     run.draft.unit_id = cell.id
-    periods = _reportable(run)
-    if len(periods) == 1:
-        await _open(run, cell, periods[0])
-        return
+    periods = sorted(_reportable(run))
     run.data.periods = [str(p) for p in periods]
+    sent = await reports_by_period(session=run.session, unit_id=cell.id, periods=run.data.periods)
+    due = due_first(periods, frozenset(sent))
+    if due is not None or len(periods) == 1:
+        await _open(run, cell, due or periods[0])
+        return
     run.go(st.PERIOD)
 
 
@@ -130,7 +148,7 @@ async def _open(run: ReportRun, cell: Unit, period: Period) -> None:
             run.end(run.t("report.period_closed", month=period.label))
             return
         last = await last_held_report(session=run.session, unit_id=cell.id, before=str(period))
-        run.data = Data(last=_usual_figures(last))
+        run.data = Data(last=_usual_figures(last), periods=run.data.periods)
         run.go(st.HELD)
         return
     if not amendable(run, report):
@@ -161,7 +179,14 @@ def _usual_figures(report: MeetingReport | None) -> Last:
     if report is None or not report.held:
         return Last()
     day = report.meeting_date.day if report.meeting_date else None
-    return Last(members=report.members, exempt=report.exempt, day=day)
+    return Last(
+        members=report.members,
+        exempt=report.exempt,
+        present=report.present,
+        absent_excused=report.absent_excused,
+        absent_unexcused=report.absent_unexcused,
+        day=day,
+    )
 
 
 # --- the steps ----------------------------------------------------------------------------------
@@ -186,7 +211,7 @@ async def ask_period(run: ReportRun) -> Prompt:
     )
     settings = run.context.settings
     notes = []
-    for period in map(Period.parse, run.data.periods):
+    for period in sorted(map(Period.parse, run.data.periods)):
         late = is_overdue(period, run.now, settings.report_deadline_day, settings.tz)
         notes.append((period, "sent" if str(period) in sent else "late" if late else None))
     return render.period_choice(run.lang, notes)
@@ -199,19 +224,26 @@ async def answer_period(run: ReportRun, answer: Answer) -> None:
 
 async def ask_step(run: ReportRun) -> Prompt:
     unit = await run.context.unit(run.session, run.draft.unit_id)
+    period, settings = Period.parse(run.draft.period), run.context.settings
     return render.prompt(
         run.lang,
         step=run.step,
         data=run.data.answers,
         last=run.data.last.model_dump(),
-        period=Period.parse(run.draft.period),
+        period=period,
         unit_name=unit.name,
         today=today(run.context),
+        other_months=run.data.mode == "new" and not run.data.editing and len(run.data.periods) > 1,
+        late=is_overdue(period, run.now, settings.report_deadline_day, settings.tz),
     )
 
 
 async def answer_step(run: ReportRun, answer: Answer) -> None:
     """Validate the answer at the step (the pure rules); stay there with the reason, or go on."""
+    if run.step == st.HELD and answer.choice == st.OTHER and len(run.data.periods) > 1:
+        run.go(st.PERIOD)
+        return
+    last = run.data.last.model_dump()
     try:
         outcome = st.apply_answer(
             run.step,
@@ -219,12 +251,13 @@ async def answer_step(run: ReportRun, answer: Answer) -> None:
             run.data.answers,
             period=Period.parse(run.draft.period),
             today=today(run.context),
+            last=last,
         )
     except AnswerError as error:
         raise Refusal(error.key, **error.values) from error
     run.data.answers = outcome.data
     if outcome.advance:
-        run.go(st.next_step(run.step, outcome.data, editing=run.data.editing))
+        run.go(st.next_step(run.step, outcome.data, last, editing=run.data.editing))
         if run.step == st.REVIEW:
             run.data.editing = False
 
@@ -257,7 +290,8 @@ async def answer_review(run: ReportRun, answer: Answer) -> None:
         run.ask_cancel()
     else:
         run.data.editing = True
-        run.go(st.edit_start(answer.choice.removeprefix("e.")))
+        step, run.data.answers = st.begin_edit(answer.choice.removeprefix("e."), run.data.answers)
+        run.go(step)
 
 
 # --- sending ------------------------------------------------------------------------------------
@@ -270,7 +304,7 @@ async def _send(run: ReportRun) -> None:
     if not can(context.identity.roles, Action.REPORT_SUBMIT, unit):
         run.end(run.t("report.not_reporter"))
         return
-    missing = st.first_missing(run.data.answers)
+    missing = st.first_missing(run.data.answers, run.data.last.model_dump())
     if missing is not None:  # cannot happen through the options; never send a gap
         run.go(missing)
         return
@@ -298,7 +332,7 @@ async def _send(run: ReportRun) -> None:
     except ReportConflict as conflict:
         await _conflict(run, unit, conflict.current)
         return
-    run.end(_confirmation(run, report, unit))
+    run.end(_confirmation(run, report, unit), render.amend_link(run.lang, report.id))
     if was_returned and report.returned_by_id is not None:
         supervisor = await person_by_id(session=session, person_id=report.returned_by_id)
         if supervisor is not None:
@@ -370,6 +404,26 @@ def resume_text(run: ReportRun) -> str:
     return run.t("report.resume_offer", month=month, stage=stage)
 
 
+async def stale_hint(context: Any, session: AsyncSession) -> str | None:
+    """What to say to a press of an old report button when no report is being made: the report
+    last saved for the presser's cells this reporting round (it was saved), or how to begin."""
+    settings = context.settings
+    periods = reportable_periods(
+        now(context), settings.report_deadline_day, settings.report_lock_grace_days, settings.tz
+    )
+    saved: list[MeetingReport] = []
+    for cell in reporting_cells(context):
+        found = await reports_by_period(
+            session=session, unit_id=cell.id, periods=[str(p) for p in periods]
+        )
+        saved += found.values()
+    if not saved:
+        return context.t("report.stale_none")
+    report = max(saved, key=lambda r: r.submitted_at)
+    month = Period.parse(report.period).label
+    return context.t("report.stale_saved", month=month, reference=reports.reference(report))
+
+
 def resumable(draft: Draft) -> bool:
     """A month already begun is offered to continue; choosing the cell or month is not."""
     return draft.step not in (st.CELL, st.PERIOD)
@@ -389,4 +443,5 @@ FLOW = Flow(
     describe=describe,
     resumable=resumable,
     resume_text=resume_text,
+    stale_hint=stale_hint,
 )

@@ -19,6 +19,7 @@ from bot.context import ChiboContext
 from bot.flows.engine import Answer, Engine, FlowButton, Out, Result
 from bot.menu import show_menu
 from bot.replies import answer, drop_buttons, quietly
+from storage.models import Draft
 from storage.queries.drafts import draft_owner, set_message
 
 ENGINE = "engine"
@@ -37,7 +38,10 @@ def keyboard(out: Out, result: Result) -> InlineKeyboardMarkup | None:
             rows.append(
                 [
                     InlineKeyboardButton(
-                        o.label, callback_data=FlowButton(draft.token, draft.step, o.value).pack()
+                        o.label,
+                        callback_data=FlowButton(
+                            draft.kind, draft.token, draft.step, o.value
+                        ).pack(),
                     )
                     for o in row
                 ]
@@ -47,6 +51,10 @@ def keyboard(out: Out, result: Result) -> InlineKeyboardMarkup | None:
             [InlineKeyboardButton(label, callback_data=data.pack()) for label, data in link_row]
         )
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _button(draft: Draft, value: str) -> str:
+    return FlowButton(draft.kind, draft.token, draft.step, value).pack()
 
 
 async def start(update: Update, context: ChiboContext, kind: str, **args: object) -> None:
@@ -73,6 +81,10 @@ async def press(update: Update, context: ChiboContext) -> None:
     pressed = flows.pressed(context, button) if button is not None else None
     if pressed is None or not _chat_allowed(update, flows, pressed[0].kind):
         await answer(query, await _refusal(update, context, button), alert=True)
+        chat = update.effective_chat
+        if button is not None and chat is not None and chat.type == ChatType.PRIVATE:
+            # Then what to do now: where the conversation stands, or what became of it.
+            await deliver(update, context, await flows.stale_press(context, button))
         return
     await answer(query)
     draft, option = pressed

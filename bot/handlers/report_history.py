@@ -21,7 +21,7 @@ from bot.render import report as render
 from bot.replies import answer
 from bot.rules.org import CELL, is_active_in
 from bot.rules.periods import Period
-from bot.rules.report import history_status
+from bot.rules.report import first_expected, history_periods, history_status
 from storage.queries.reports import report_by_id, reports_by_period
 from storage.queries.units import unit_by_id
 
@@ -57,11 +57,14 @@ async def on_button(update: Update, context: ChiboContext) -> None:
 
 
 async def _history(context: ChiboContext, unit_id: int) -> Say | None:
+    """The months the cell was expected to report (from the month it began, or was added to
+    Chibo), up to the due month; the current month once it is reported."""
     settings = context.settings
-    current = Period.of(today(context))
-    periods = [current]
-    while len(periods) < MONTHS:
-        periods.append(periods[-1].previous())
+    day = today(context)
+    current = Period.of(day)
+    recent = [current]
+    while len(recent) <= MONTHS:
+        recent.append(recent[-1].previous())
     async with context.db.session() as session:
         unit = await unit_by_id(session=session, unit_id=unit_id)
         if unit is None or unit.kind != CELL:
@@ -69,11 +72,13 @@ async def _history(context: ChiboContext, unit_id: int) -> Say | None:
         if not can(context.identity.roles, Action.REPORT_VIEW, unit):
             return None
         reports = await reports_by_period(
-            session=session, unit_id=unit.id, periods=map(str, periods)
+            session=session, unit_id=unit.id, periods=map(str, recent)
         )
+    created = unit.created_at.astimezone(settings.tz).date() if unit.created_at else None
+    first = first_expected(unit.valid_from, created) or recent[-1]
     months = []
-    for period in periods:
-        if not is_active_in(unit.valid_from, unit.valid_to, period):
+    for period in history_periods(day, first, frozenset(reports), MONTHS):
+        if unit.valid_to is not None and not is_active_in(None, unit.valid_to, period):
             continue
         report = reports.get(str(period))
         status = history_status(report, period, settings.report_deadline_day, settings.tz)

@@ -7,6 +7,7 @@ Callback data (all under Telegram's 64 bytes): the conversation's answers are th
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -77,12 +78,20 @@ def esc(value: object) -> str:
 _WORDS = {
     (st.HELD, st.YES): ("co", "da hop", "roi", "yes"),
     (st.HELD, st.NO): ("khong", "chua", "chua hop", "no"),
+    (st.HELD, st.OTHER): ("thang khac",),
+    (st.SAME, st.SAME_ALL): ("nhu thang truoc", "du", "co mat du"),
+    (st.SAME, st.SAME_ABSENT): ("co nguoi vang", "vang"),
+    (st.SAME, st.SAME_LAST): ("vang nhu thang truoc",),
+    (st.SAME, st.CHANGED): ("thay doi", "khac"),
+    (st.CONTENT, st.DONE): ("xong",),
+    (st.PHOTOS, st.DONE): ("xong",),
 }
 # What each step takes besides its options (bot.prompt).
 _ACCEPTS = {
     st.REASON: {TEXT},
     st.DATE: {TEXT, NUMBER},
     st.TOPIC: {TEXT},
+    st.ABSENT: {TEXT, NUMBER},
     st.MEMBERS: {NUMBER},
     st.EXEMPT: {NUMBER},
     st.PRESENT: {NUMBER},
@@ -90,7 +99,7 @@ _ACCEPTS = {
     st.UNEXCUSED: {NUMBER},
     st.UPPER_NAME: {TEXT},
     st.UPPER_POSITION: {TEXT},
-    st.CONTENT: {TEXT},
+    st.CONTENT: {TEXT, PHOTO},
     st.CONCLUSION: {TEXT},
     st.DEVELOPMENT: {TEXT, NUMBER},
     st.PHOTOS: {PHOTO},
@@ -113,10 +122,11 @@ def period_choice(lang: str, periods: Iterable[tuple[Period, str | None]]) -> Pr
 
 
 def stage_label(lang: str, step: str, data: dict[str, Any]) -> str:
-    """Where a draft stands: "5/13", or "the review"."""
-    if step == st.REVIEW:
+    """Where a draft stands: "4/6", or "the review" (also for a detail added from it)."""
+    stage = st.stage(step, data)
+    if step == st.REVIEW or stage is None:
         return i18n.t(lang, "report.stage_review")
-    number, total = st.stage(step, data)
+    number, total = stage
     return f"{number}/{total}"
 
 
@@ -129,13 +139,17 @@ def prompt(
     period: Period,
     unit_name: str,
     today: date,
+    other_months: bool = False,
+    late: bool = False,
 ) -> Prompt:
-    """The question of `step`, with its options ("Bước k/n" first)."""
-    ask = _Ask(partial(i18n.t, lang), data, last, period, unit_name, today)
-    number, total = st.stage(step, data)
+    """The question of `step`, with its options ("Bước k/n" first, on the main path).
+    `other_months`: the first question offers another month; `late`: the month is overdue."""
+    ask = _Ask(partial(i18n.t, lang), data, last, period, unit_name, today, other_months, late)
     question, rows = _QUESTIONS[step](ask)
-    text = ask.t("report.stage", number=number, total=total) + " " + question
-    return Prompt(text, options(*rows), frozenset(_ACCEPTS.get(step, ())))
+    stage = st.stage(step, data)
+    if stage is not None:
+        question = ask.t("report.stage", number=stage[0], total=stage[1]) + " " + question
+    return Prompt(question, options(*rows), frozenset(_ACCEPTS.get(step, ())))
 
 
 @dataclass(frozen=True)
@@ -148,6 +162,8 @@ class _Ask:
     period: Period
     unit_name: str
     today: date
+    other_months: bool = False
+    late: bool = False
 
     def option(self, key: str, step: str, choice: object, **values: object) -> Option:
         """An option labelled with message `key` (filled with `values`) answering `choice`."""
@@ -168,7 +184,12 @@ def _ask_held(q: _Ask) -> Question:
             q.option("report.btn.held_no", st.HELD, st.NO),
         ]
     ]
-    return q.t("report.ask.held", month=q.period.label, unit=esc(q.unit_name)), rows
+    if q.other_months:
+        rows.append([q.option("report.btn.other_month", st.HELD, st.OTHER)])
+    month = q.period.label
+    if q.late:
+        month = q.t("report.month_late", month=month)
+    return q.t("report.ask.held", month=month, unit=esc(q.unit_name)), rows
 
 
 def _ask_reason(q: _Ask) -> Question:
@@ -200,6 +221,31 @@ def _same_as_last(q: _Ask, step: str, value: int | None) -> list[list[Option]]:
     if value is None:
         return []
     return [[q.option("report.btn.same_as_last", step, value, value=value)]]
+
+
+def _ask_same(q: _Ask) -> Question:
+    members, exempt = q.last["members"], q.last["exempt"]
+    expected = must_attend(members, exempt)
+    rows = [[q.option("report.btn.same_all", st.SAME, st.SAME_ALL, count=expected)]]
+    if st.same_absences(q.last):
+        present = q.last["present"]
+        rows.append(
+            [
+                q.option(
+                    "report.btn.same_last", st.SAME, st.SAME_LAST,
+                    present=present, absent=expected - present,
+                )
+            ]
+        )  # fmt: skip
+    rows.append([q.option("report.btn.same_absent", st.SAME, st.SAME_ABSENT)])
+    rows.append([q.option("report.btn.changed", st.SAME, st.CHANGED)])
+    text = q.t("report.ask.same", members=members, exempt=exempt, expected=expected)
+    return text, rows
+
+
+def _ask_absent(q: _Ask) -> Question:
+    rows = [[q.option("report.btn.nobody_absent", st.ABSENT, 0)]]
+    return q.t("report.ask.absent", expected=q.expected), rows
 
 
 def _ask_members(q: _Ask) -> Question:
@@ -246,7 +292,11 @@ def _ask_upper_position(q: _Ask) -> Question:
 
 
 def _ask_content(q: _Ask) -> Question:
-    return q.t("report.ask.content", limit=TEXT_LIMITS["content"]), []
+    count = len(q.data.get("photos") or [])
+    if count:
+        done = q.option("report.btn.done", st.CONTENT, st.DONE, count=count)
+        return q.t("report.minutes_received", count=count), [[done]]
+    return q.t("report.ask.content"), []
 
 
 def _ask_conclusion(q: _Ask) -> Question:
@@ -271,6 +321,8 @@ _QUESTIONS = {
     st.DATE: _ask_date,
     st.TYPE: _ask_type,
     st.TOPIC: _ask_topic,
+    st.SAME: _ask_same,
+    st.ABSENT: _ask_absent,
     st.MEMBERS: _ask_members,
     st.EXEMPT: _ask_exempt,
     st.PRESENT: _ask_present,
@@ -368,6 +420,11 @@ def _bullets(lines: list[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
 
 
+REVIEW_LIMIT = 400  # characters of the review message, the longest a secretary sees
+# The review's options: send first, then three rows of details to add or change.
+_REVIEW_ROWS = (("upper", "development", "photos"), ("when", "absent", "members"))
+
+
 def review(
     lang: str,
     *,
@@ -378,20 +435,127 @@ def review(
     version: int | None = None,
     comment: str | None = None,
 ) -> Prompt:
-    """The review before sending: every answer, an option per field, "Gửi báo cáo"."""
+    """The review before sending, short (at most REVIEW_LIMIT characters): the answers in a few
+    lines, "Gửi báo cáo" first, then the details to add (upper-level attendee, party
+    development, photos of the minutes) and the answers to change, in three rows."""
     t = partial(i18n.t, lang)
-    parts = [t("report.review.title", month=period.label, unit=esc(unit_name))]
-    if mode == "correct":
-        parts.append(t("report.review.correct", comment=esc(comment or "")))
-    elif mode == "amend" and version:
-        parts.append(t("report.review.amend", version=version))
-    parts += [_bullets(summary_lines(lang, data)), t("report.review.footer")]
-    groups = ["held"] if data.get("held") is False else list(st.GROUPS)
-    edit = [Option(f"e.{g}", t(f"report.btn.edit.{g}")) for g in groups]
-    rows = [edit[i : i + 2] for i in range(0, len(edit), 2)]
-    rows.append([Option(SEND, t("report.btn.send"), ("gui",))])
-    rows.append([Option(CANCEL, t("report.btn.cancel"))])
-    return Prompt("\n\n".join(parts), options(*rows))
+    figures, footer = _review_figures(t, lang, data), t("report.review.footer")
+
+    def compose(comment_limit: int) -> str:
+        head = [t("report.review.title", month=period.label, unit=esc(_cut(unit_name, 40)))]
+        if mode == "correct":
+            head.append(t("report.review.correct", comment=esc(_cut(comment or "", comment_limit))))
+        elif mode == "amend" and version:
+            head.append(t("report.review.amend", version=version))
+        budget = REVIEW_LIMIT - visible_length("\n".join([*head, *figures, footer])) - 2
+        texts = _review_texts(t, data, budget) if budget > 0 else []
+        return "\n".join([*head, *figures, *texts, footer])
+
+    # The typed texts are cut to the room left; the supervisor's comment too when need be.
+    comment_limit = 80
+    text = compose(comment_limit)
+    while (over := visible_length(text) - REVIEW_LIMIT) > 0 and comment_limit > 10:
+        comment_limit = max(comment_limit - over, 10)
+        text = compose(comment_limit)
+    send = (Option(SEND, t("report.btn.send"), ("gui",)), Option(CANCEL, t("report.btn.cancel")))
+    edit = partial(_edit_option, t)
+    if data.get("held") is False:
+        rows: list[Any] = [send, (edit("held"), edit("reason"))]
+    else:
+        rows = [send, *((edit(g) for g in row) for row in _REVIEW_ROWS)]
+        rows.append((edit("content"), edit("conclusion"), edit("held")))
+    return Prompt(text, options(*rows))
+
+
+def _edit_option(t: Callable[..., str], group: str) -> Option:
+    value = "e.held" if group == "reason" else f"e.{group}"
+    return Option(value, t(f"report.btn.edit.{group}"))
+
+
+def _cut(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def _review_figures(t: Callable[..., str], lang: str, data: dict[str, Any]) -> list[str]:
+    """The short lines of the review: the meeting, the attendance, the details given."""
+    if data.get("held") is False:
+        return []
+    lines = []
+    when, kind = data.get("meeting_date"), data.get("meeting_type")
+    if when and kind:
+        label = t(f"report.type.{kind}")
+        lines.append(t("report.short.when", date=day(date.fromisoformat(when)), type=label))
+    members, exempt, present = data.get("members"), data.get("exempt"), data.get("present")
+    if members is not None and exempt is not None and present is not None:
+        flags = quality(
+            present=present,
+            members=members,
+            exempt=exempt,
+            unexcused=data.get("absent_unexcused"),
+        )
+        lines.append(
+            t(
+                "report.short.attendance",
+                members=members,
+                exempt=exempt,
+                present=present,
+                expected=must_attend(members, exempt),
+                rate=percent(lang, flags.rate) if flags else "–",
+                mark="✅" if flags and flags.above_threshold else "⚠️",
+            )
+        )
+        lines.append(
+            t(
+                "report.short.absent",
+                excused=data.get("absent_excused") or 0,
+                unexcused=data.get("absent_unexcused") or 0,
+            )
+        )
+    extras = []
+    if data.get("upper_attendee_name"):
+        extras.append(t("report.short.upper", name=esc(_cut(data["upper_attendee_name"], 24))))
+    if data.get("candidates") is not None:
+        extras.append(
+            t(
+                "report.short.development",
+                candidates=data["candidates"],
+                admissions=data["admissions"],
+                full=data["full_memberships"],
+            )
+        )
+    if data.get("photos"):
+        extras.append(t("report.short.photos", count=len(data["photos"])))
+    if extras:
+        lines.append(" · ".join(extras))
+    if not data.get("content") and data.get("photos"):
+        lines.append(t("report.short.minutes"))
+    return lines
+
+
+def _review_texts(t: Callable[..., str], data: dict[str, Any], budget: int) -> list[str]:
+    """The typed texts, cut to what the review has room for."""
+    if data.get("held") is False:
+        keys = [("not_held", data.get("not_held_reason") or "")]
+    else:
+        keys = [(k, data.get(k)) for k in ("topic", "content", "conclusion") if data.get(k)]
+    lines: dict[str, str] = {}
+    # The shortest first, so that what they leave goes to the longer ones.
+    for index, (key, value) in enumerate(sorted(keys, key=lambda kv: len(kv[1]))):
+        room = budget // (len(keys) - index) - len(t(f"report.short.{key}", text="")) - 1
+        if room < 4:  # no room left: the text is seen in full by its edit button
+            continue
+        lines[key] = t(f"report.short.{key}", text=esc(_cut(value, room)))
+        budget -= visible_length(lines[key]) + 1
+    return [lines[key] for key, _ in keys if key in lines]
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def visible_length(text: str) -> int:
+    """The length of a message as the person reads it (Telegram's HTML taken away)."""
+    return len(html.unescape(_TAG.sub("", text)))
 
 
 # --- a stored report ------------------------------------------------------------------------------
@@ -464,6 +628,11 @@ def report_buttons(
         lang, report_id=report_id, photos=photos, can_edit=can_edit, return_version=return_version
     )
     return keyboard([[(label, data.pack()) for label, data in row] for row in links])
+
+
+def amend_link(lang: str, report_id: int) -> Links:
+    """Under the confirmation: change the report just sent (its review opens)."""
+    return [[(i18n.t(lang, "report.btn.amend"), CorrectReport(report_id))]]
 
 
 def view_link(lang: str, report_id: int) -> Links:

@@ -93,13 +93,44 @@ def parse_count(text: str, *, maximum: int = MAX_MEMBERS, minimum: int = 0) -> i
 
 
 def parse_text(text: str, *, limit: int) -> str:
-    """A typed answer, trimmed; empty or over `limit` characters is refused."""
+    """A typed answer, trimmed; empty, over `limit` characters, or saying nothing (see
+    `is_meaningless`) is refused."""
     text = text.strip()
     if not text:
         raise AnswerError("report.error.empty")
     if len(text) > limit:
         raise AnswerError("report.error.too_long", {"limit": limit, "length": len(text)})
+    if is_meaningless(text):
+        raise AnswerError("report.error.meaningless")
     return text
+
+
+def is_meaningless(text: str) -> bool:
+    """Text that says nothing: no letter or digit at all ("👍", "🙏", "...", "!!!"), or one
+    character repeated ("aaaa", "x", "1111"), whatever the spaces and the case."""
+    signs = [c for c in text.casefold() if not c.isspace()]
+    if not any(c.isalnum() for c in signs):
+        return True
+    return len(set(signs)) == 1
+
+
+def parse_absences(text: str) -> tuple[int, int]:
+    """The absences in one answer: "2 1" = 2 with reason, 1 without; "2" = 2 with reason."""
+    if re.search(r"-\s*\d", text):
+        raise AnswerError("report.error.negative")
+    parts = [part for part in re.split(r"[\s,;+]+", text.strip()) if part]
+    if not 1 <= len(parts) <= 2 or not all(_NUMBER.match(part) for part in parts):
+        raise AnswerError("report.error.absences")
+    numbers = [int(part) for part in parts]
+    if max(numbers) > MAX_MEMBERS:
+        raise AnswerError("report.error.too_large", {"maximum": MAX_MEMBERS})
+    return numbers[0], numbers[1] if len(numbers) == 2 else 0
+
+
+def check_absences(excused: int, unexcused: int, *, expected: int) -> None:
+    """The absent cannot outnumber those who must attend."""
+    if excused + unexcused > expected:
+        raise AnswerError("report.error.absent_too_many", {"expected": expected})
 
 
 _DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{4}))?$")
@@ -230,6 +261,37 @@ def reportable_periods(
     if previous not in periods and now < lock_end(previous, deadline_day, grace_days, tz):
         periods.append(previous)
     return periods
+
+
+def due_first(periods: list[Period], sent: set[str] | frozenset[str]) -> Period | None:
+    """The month /report opens: the oldest reportable month without a report (the due month
+    during the reporting days, the late one after the deadline); None when all are sent."""
+    return next((p for p in sorted(periods) if str(p) not in sent), None)
+
+
+def history_periods(
+    today: date, first: Period, reported: set[str] | frozenset[str], months: int
+) -> list[Period]:
+    """The months a cell's history shows, newest first: from the month it was first expected
+    to report (`first`; never after the due month) up to the due month (the previous one),
+    and the current month only once it is reported; at most `months`."""
+    current = Period.of(today)
+    due = current.previous()
+    periods = [current] if str(current) in reported else []
+    period = due
+    while period >= min(first, due) and len(periods) < months:
+        periods.append(period)
+        period = period.previous()
+    return periods
+
+
+def first_expected(valid_from: date | None, created: date | None) -> Period | None:
+    """The first month a cell owes a report: the month it became valid (from its 1st; the next
+    one when it began mid-month), or else the month it was created in Chibo."""
+    if valid_from is not None:
+        start = Period.of(valid_from)
+        return start if valid_from.day == 1 else start.next()
+    return Period.of(created) if created is not None else None
 
 
 def is_overdue(period: Period, now: datetime, deadline_day: int, tz: ZoneInfo) -> bool:

@@ -7,14 +7,18 @@ bot loses nothing: the database holds the step and the answers.
 
 Diagram (held path; optional steps in brackets)::
 
-    [cell] -> [period] -> held -> date -> type -> [topic] -> members -> exempt -> present
-      -> [absent_excused -> absent_unexcused] -> upper_name -> [upper_position] -> content
-      -> conclusion -> development -> photos -> review
+    [cell] -> [period] -> held -> date -> type -> [topic]
+      -> same ("as last month": all present | some absent -> absent | changed -> members ...)
+      |  members -> exempt -> present -> [absent_excused -> absent_unexcused]   (first report)
+      -> content (typed, or photos of the minutes then "done") -> [conclusion] -> review
     held(no) -> reason -> review
+    held("another month") -> period
+    review -> upper_name -> [upper_position] | development | photos | any group above -> review
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,11 +31,13 @@ from bot.rules.report import (
     TEXT_LIMITS,
     THEMATIC,
     AnswerError,
+    check_absences,
     check_excused,
     check_exempt,
     check_present,
     check_total,
     must_attend,
+    parse_absences,
     parse_count,
     parse_development,
     parse_meeting_date,
@@ -41,6 +47,7 @@ from bot.rules.report import (
 CELL, PERIOD = "cell", "period"  # choosing what to report, before the numbered steps
 HELD, REASON = "held", "reason"
 DATE, TYPE, TOPIC = "date", "type", "topic"
+SAME, ABSENT = "same", "absent"  # last month's membership again; then only the absences
 MEMBERS, EXEMPT, PRESENT, EXCUSED, UNEXCUSED = (
     "members",
     "exempt",
@@ -52,39 +59,37 @@ UPPER_NAME, UPPER_POSITION = "upper_name", "upper_position"
 CONTENT, CONCLUSION, DEVELOPMENT, PHOTOS = "content", "conclusion", "development", "photos"
 REVIEW = "review"
 
-YES, NO, SKIP, DONE = "yes", "no", "skip", "done"
+YES, NO, SKIP, DONE, OTHER = "yes", "no", "skip", "done", "other"
+# The answers of SAME: as last month and everyone present; as last month with the same
+# absences; as last month, some absent (asked next); changed (the figures one by one).
+SAME_ALL, SAME_LAST, SAME_ABSENT, CHANGED = "all", "last", "absent", "changed"
 
-# The numbered stages the user sees ("Bước k/n"); a stage may hold two steps.
+# The numbered stages the user sees ("Bước k/n"); a stage may hold several steps. The optional
+# details (upper-level attendee, party development, photos) are offered by the review only.
 _HELD_STAGES = (
     (HELD,),
     (DATE,),
     (TYPE, TOPIC),
-    (MEMBERS,),
-    (EXEMPT,),
-    (PRESENT,),
-    (EXCUSED,),
-    (UNEXCUSED,),
-    (UPPER_NAME, UPPER_POSITION),
+    (SAME, ABSENT, MEMBERS, EXEMPT, PRESENT, EXCUSED, UNEXCUSED),
     (CONTENT,),
     (CONCLUSION,),
-    (DEVELOPMENT,),
-    (PHOTOS,),
 )
 _NOT_HELD_STAGES = ((HELD,), (REASON,))
 
-# What the review's "change" buttons open: a group of steps asked together, first step first.
+# What the review's options open: a group of steps asked together, first step first.
 GROUPS: dict[str, tuple[str, ...]] = {
-    "held": (HELD, REASON),
-    "date": (DATE,),
-    "type": (TYPE, TOPIC),
-    "attendance": (MEMBERS, EXEMPT, PRESENT, EXCUSED, UNEXCUSED),
     "upper": (UPPER_NAME, UPPER_POSITION),
-    "content": (CONTENT,),
-    "conclusion": (CONCLUSION,),
     "development": (DEVELOPMENT,),
     "photos": (PHOTOS,),
+    "when": (DATE, TYPE, TOPIC),
+    "absent": (ABSENT,),
+    "members": (MEMBERS, EXEMPT, PRESENT, EXCUSED, UNEXCUSED),
+    "content": (CONTENT,),
+    "conclusion": (CONCLUSION,),
+    "held": (HELD, REASON),
 }
 _GROUP_OF = {step: group for group, steps in GROUPS.items() for step in steps}
+_GROUP_OF[SAME] = "members"
 
 # The data key whose presence means the step has been answered.
 _ANSWER_KEY = {
@@ -93,6 +98,8 @@ _ANSWER_KEY = {
     DATE: "meeting_date",
     TYPE: "meeting_type",
     TOPIC: "topic",
+    SAME: "members",
+    ABSENT: "present",
     MEMBERS: "members",
     EXEMPT: "exempt",
     PRESENT: "present",
@@ -107,22 +114,45 @@ _ANSWER_KEY = {
 }
 
 STEPS = tuple(_ANSWER_KEY)  # every step that answers a field of the report
+OPTIONAL = (UPPER_NAME, UPPER_POSITION, DEVELOPMENT, PHOTOS)  # offered by the review only
+
+# Last month's figures ("members", "exempt"; "present", "absent_excused", "absent_unexcused"
+# when it met), if known.
+Last = Mapping[str, Any] | None
 
 
-def path(data: dict[str, Any]) -> list[str]:
-    """The steps this report goes through, given the answers so far."""
+def _knows_last(last: Last) -> bool:
+    return last is not None and last.get("members") is not None and last.get("exempt") is not None
+
+
+def path(data: dict[str, Any], last: Last = None) -> list[str]:
+    """The steps this report goes through, given the answers so far and last month's figures
+    (with them, one step "as last month" stands for the membership figures)."""
     if data.get("held") is False:
         return [HELD, REASON]
     steps = [HELD, DATE, TYPE]
     if data.get("meeting_type") == THEMATIC:
         steps.append(TOPIC)
-    steps += [MEMBERS, EXEMPT, PRESENT]
-    if not _everyone_present(data):
-        steps += [EXCUSED, UNEXCUSED]
-    steps.append(UPPER_NAME)
-    if data.get("upper_attendee_name"):
-        steps.append(UPPER_POSITION)
-    return [*steps, CONTENT, CONCLUSION, DEVELOPMENT, PHOTOS]
+    same = data.get("same")
+    if same in (SAME_ALL, SAME_LAST, SAME_ABSENT) or (
+        same is None and "members" not in data and _knows_last(last)
+    ):
+        steps.append(SAME)
+        if same == SAME_ABSENT:
+            steps.append(ABSENT)
+    else:
+        steps += [MEMBERS, EXEMPT, PRESENT]
+        if not _everyone_present(data):
+            steps += [EXCUSED, UNEXCUSED]
+    steps.append(CONTENT)
+    if not minutes_only(data):
+        steps.append(CONCLUSION)
+    return steps
+
+
+def minutes_only(data: dict[str, Any]) -> bool:
+    """Photos of the minutes stand for the content: no typed content, no conclusion needed."""
+    return bool(data.get("photos")) and "content" in data and not data.get("content")
 
 
 def _everyone_present(data: dict[str, Any]) -> bool:
@@ -132,38 +162,46 @@ def _everyone_present(data: dict[str, Any]) -> bool:
     return present == must_attend(members, exempt)
 
 
-def stage(step: str, data: dict[str, Any]) -> tuple[int, int]:
-    """(k, n) for "Bước k/n"; before "held" is answered the longer path is assumed."""
+def stage(step: str, data: dict[str, Any]) -> tuple[int, int] | None:
+    """(k, n) for "Bước k/n"; before "held" is answered the longer path is assumed; None for
+    the optional details, asked from the review."""
     stages = _NOT_HELD_STAGES if data.get("held") is False else _HELD_STAGES
     for number, steps in enumerate(stages, start=1):
         if step in steps:
             return number, len(stages)
-    return len(stages), len(stages)
+    return None
 
 
-def first_missing(data: dict[str, Any]) -> str | None:
-    return next((s for s in path(data) if _ANSWER_KEY[s] not in data), None)
+def first_missing(data: dict[str, Any], last: Last = None) -> str | None:
+    return next((s for s in path(data, last) if _ANSWER_KEY[s] not in data), None)
 
 
-def next_step(step: str, data: dict[str, Any], *, editing: bool = False) -> str:
+def next_step(step: str, data: dict[str, Any], last: Last = None, *, editing: bool = False) -> str:
     """The step after `step` has been answered (data already updated).
 
     Editing from the review finishes the changed group, then asks whatever is still missing
     (switching "not held" to "held" needs the whole meeting), then returns to the review.
     """
-    steps = path(data)
-    position = steps.index(step) if step in steps else len(steps) - 1
-    following = steps[position + 1] if position + 1 < len(steps) else None
+    steps = path(data, last)
+    if step in steps:
+        position = steps.index(step)
+        following = steps[position + 1] if position + 1 < len(steps) else None
+    else:  # a step off the path: an optional detail, or a figure changed from the review
+        following = UPPER_POSITION if step == UPPER_NAME and data.get(_ANSWER_KEY[step]) else None
     if not editing:
-        return following or REVIEW
+        return following or first_missing(data, last) or REVIEW
     if following is not None and _GROUP_OF[following] == _GROUP_OF[step]:
         return following
-    return first_missing(data) or REVIEW
+    return first_missing(data, last) or REVIEW
 
 
-def edit_start(group: str) -> str:
-    """The first step of a group the user wants to change from the review."""
-    return GROUPS[group][0]
+def begin_edit(group: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The first step of a group the user wants to change from the review, and the data to ask
+    it with (changing the membership asks the figures one by one)."""
+    data = dict(data)
+    if group == "members":
+        data["same"] = CHANGED
+    return GROUPS[group][0], data
 
 
 @dataclass(frozen=True)
@@ -183,18 +221,31 @@ class Outcome:
 
 
 def apply_answer(
-    step: str, answer: Answer, data: dict[str, Any], *, period: Period, today: date
+    step: str,
+    answer: Answer,
+    data: dict[str, Any],
+    *,
+    period: Period,
+    today: date,
+    last: Last = None,
 ) -> Outcome:
     """Validate `answer` for `step` and return the new data; raise AnswerError to stay."""
     if step == PHOTOS:
         return _photos(answer, data)
+    if step == CONTENT and (answer.photo is not None or answer.choice == DONE):
+        return _minutes(answer, data)
+    if answer.document and step == CONTENT:
+        raise AnswerError("report.error.photo_document")
     if answer.photo is not None or answer.document:
         raise AnswerError("report.error.text_expected")
     value = answer.choice if answer.choice is not None else answer.text
     if value is None:
         raise AnswerError("report.error.text_expected")
     new = dict(data)
-    _APPLY[step](value, answer, new, period, today)
+    if step == SAME:
+        _same(answer, new, last)
+    else:
+        _APPLY[step](value, answer, new, period, today)
     return Outcome(new)
 
 
@@ -233,6 +284,7 @@ def _type(_value: str, answer: Answer, data: dict[str, Any], *_: object) -> None
 
 def _members(value: str, _answer: Answer, data: dict[str, Any], *_: object) -> None:
     data["members"] = parse_count(value, minimum=1)
+    data["same"] = CHANGED
 
 
 def _exempt(value: str, _answer: Answer, data: dict[str, Any], *_: object) -> None:
@@ -268,6 +320,65 @@ def _unexcused(value: str, _answer: Answer, data: dict[str, Any], *_: object) ->
         exempt=data["exempt"],
     )
     data["absent_unexcused"] = unexcused
+
+
+def _same(answer: Answer, data: dict[str, Any], last: Last) -> None:
+    """As last month (everyone present, or some absent: asked next), or changed."""
+    choice = _choice(answer, (SAME_ALL, SAME_LAST, SAME_ABSENT, CHANGED))
+    for key in ("members", "exempt", "present", "absent_excused", "absent_unexcused"):
+        data.pop(key, None)
+    data["same"] = choice
+    if choice == CHANGED or not _knows_last(last):
+        data["same"] = CHANGED
+        return
+    assert last is not None
+    data["members"], data["exempt"] = int(last["members"]), int(last["exempt"])
+    if choice == SAME_ALL:
+        data["present"] = must_attend(data["members"], data["exempt"])
+        data["absent_excused"] = data["absent_unexcused"] = 0
+    elif choice == SAME_LAST:
+        if not same_absences(last):
+            raise AnswerError("report.error.press_button")
+        for key in ("present", "absent_excused", "absent_unexcused"):
+            data[key] = int(last[key])
+
+
+def same_absences(last: Last) -> bool:
+    """Whether last month's attendance can be offered again: known, adding up, with absences."""
+    if not _knows_last(last):
+        return False
+    assert last is not None
+    known = [last.get(k) for k in ("present", "absent_excused", "absent_unexcused")]
+    if any(f is None for f in known):
+        return False
+    figures = [int(f) for f in known]
+    expected = must_attend(int(last["members"]), int(last["exempt"]))
+    return sum(figures) == expected and figures[0] < expected
+
+
+def _absent(value: str, _answer: Answer, data: dict[str, Any], *_: object) -> None:
+    """The absences in one answer: "2 1" (with reason, without reason) or "2" (all excused);
+    those present are the rest."""
+    excused, unexcused = parse_absences(value)
+    expected = must_attend(data["members"], data["exempt"])
+    check_absences(excused, unexcused, expected=expected)
+    data["absent_excused"], data["absent_unexcused"] = excused, unexcused
+    data["present"] = expected - excused - unexcused
+
+
+def _minutes(answer: Answer, data: dict[str, Any]) -> Outcome:
+    """At the content: photos of the minutes (more may come), then "done" with no typed text."""
+    photos = list(data.get("photos") or [])
+    if answer.photo is not None:
+        if len(photos) >= MAX_PHOTOS:
+            raise AnswerError("report.error.too_many_photos", {"maximum": MAX_PHOTOS})
+        return Outcome({**data, "photos": [*photos, answer.photo]}, advance=False)
+    if not photos:
+        raise AnswerError("report.error.content_expected")
+    new = {**data, "photos": photos}
+    if not new.get("content"):
+        new["content"] = new["conclusion"] = None
+    return Outcome(new)
 
 
 def _upper_name(_value: str, answer: Answer, data: dict[str, Any], *_: object) -> None:
@@ -315,6 +426,7 @@ _APPLY = {
     DATE: _date,
     TYPE: _type,
     TOPIC: _text_field("topic"),
+    ABSENT: _absent,
     MEMBERS: _members,
     EXEMPT: _exempt,
     PRESENT: _present,
@@ -354,5 +466,5 @@ def draft_data(values: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def is_complete(data: dict[str, Any]) -> bool:
-    return first_missing(data) is None
+def is_complete(data: dict[str, Any], last: Last = None) -> bool:
+    return first_missing(data, last) is None

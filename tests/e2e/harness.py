@@ -14,7 +14,8 @@ send_document(data, filename=, mime_type=, caption=), send_location(lat, lon),
 send_message(**fields), press(label), press_data(data, message=None), block_bot().
 Groups (TgGroup, tg.group(-100123, "Đảng ủy xã A")): send(user, text), press(user, label),
 press_data(user, data), add(user, "administrator"), add_bot(by=user).
-Both: wait_reply(), wait_for_text(fragment), assert_no_reply(), wait_answer(), messages(),
+Both: .actions (how many messages sent and buttons pressed so far, to count a story),
+wait_reply(), wait_for_text(fragment), assert_no_reply(), wait_answer(), messages(),
 texts(), last_message(), last_text(), buttons(), reply_keyboard(), events().
 A message (BotMessage): .text (as seen), .html (as sent), .buttons, .keyboard, .button_data(label),
 .kind, .file (.data, .filename, .mime_type), .reply_markup, .request (the call's params),
@@ -174,6 +175,8 @@ class _ChatView:
         self._reply_cursor = self._cursor  # the last action, or the last message a wait gave
         self._last_action = "(no action yet)"
         self._last_query: str | None = None
+        self.actions = 0  # messages sent and buttons pressed in this chat, to count a story
+        self.history: list[tuple[int, str]] = []  # (seq, action) of each, for a transcript
 
     # -- what the bot sent here
 
@@ -320,6 +323,8 @@ class _ChatView:
         """Call with the server lock held, right after the action reached the server."""
         self._cursor = self._reply_cursor = self.server.last_seq
         self._last_action = action
+        self.actions += 1
+        self.history.append((self._cursor, action))
 
     def _receive(self, sender: dict, action: str, **content: Any) -> StoredMessage:
         with self.server.lock:

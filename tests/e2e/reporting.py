@@ -9,6 +9,7 @@ an.press("Gửi báo cáo")
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,25 +77,65 @@ def press(user: Any, label: str, expect: str) -> Any:
 
 
 def fill_report(user: Any) -> Any:
-    """A usual month, from /report to the review (see `fill_answers`)."""
+    """A first report, from /report to the review (see `fill_answers`)."""
     user.send("/report")
-    user.wait_for_text("Bước 1/13")
+    user.wait_for_text("Bước 1/6")
     return fill_answers(user)
 
 
 def fill_answers(user: Any) -> Any:
-    """From the first step to the review: met on 20/11, 45 members, 3 exempt, 40 present,
-    2 absent with reason; no upper-level attendee, no development, no photo."""
-    press(user, "Có họp", "Bước 2/13")
-    answer(user, "20/11", "Bước 3/13")
-    press(user, "Thường kỳ", "Bước 4/13")
-    answer(user, "45", "Bước 5/13")
-    answer(user, "3", "Bước 6/13")
-    answer(user, "40", "Bước 7/13")
-    press(user, "Cả 2 đều có lý do", "Bước 8/13")
-    press(user, "0 đồng chí", "Bước 9/13")
-    press(user, "Bỏ qua", "Bước 10/13")
-    answer(user, "Triển khai kế hoạch tháng 12", "Bước 11/13")
-    answer(user, "Thống nhất kế hoạch", "Bước 12/13")
-    press(user, "Bỏ qua", "Bước 13/13")
-    return press(user, "Bỏ qua", "Xem lại báo cáo")
+    """From the first step to the review of a first report (no figures of last month): met on
+    20/11, 45 members, 3 exempt, 40 present, 2 absent with reason; content and conclusion."""
+    press(user, "Có họp", "Bước 2/6")
+    answer(user, "20/11", "Bước 3/6")
+    press(user, "Thường kỳ", "Tổng số đảng viên")
+    answer(user, "45", "miễn sinh hoạt")
+    answer(user, "3", "Số đảng viên có mặt")
+    answer(user, "40", "vắng có lý do?")
+    press(user, "Cả 2 đều có lý do", "vắng không lý do?")
+    press(user, "0 đồng chí", "Bước 5/6")
+    answer(user, "Triển khai kế hoạch tháng 12", "Bước 6/6")
+    return answer(user, "Thống nhất kế hoạch", "Xem lại báo cáo")
+
+
+def longest(user: Any) -> int:
+    """The longest message the bot sent in the chat, as the person reads it."""
+    return max(len(text) for text in user.texts())
+
+
+def transcript(user: Any, since: int = 0) -> str:
+    """The conversation in the chat since the user's action number `since` (0: all), both
+    ways, as Markdown: each action of the person (numbered) and each message of the bot with
+    its buttons, in order."""
+    actions = user.history[since:]
+    start = actions[0][0] if actions else 0
+    lines: list[str] = []
+    events = [e for e in user.server.events_since(start - 1, user.chat_id) if e.action == "sent"]
+    merged = sorted(
+        [(seq, 0, action) for seq, action in actions] + [(e.seq, 1, e) for e in events],
+        key=lambda item: (item[0], item[1]),
+    )
+    number = 0
+    for _, kind, item in merged:
+        if kind == 0:
+            number += 1
+            lines.append(f"**{number}. Bí thư:** {_action(item)}\n")
+            continue
+        message = item.message
+        text = (item.text or "").replace("\n", "  \n> ")
+        lines.append(f"> 🤖 {text}" if message.kind == "text" else f"> 🤖 ({message.kind})")
+        markup = message.request.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        for row in markup.get("inline_keyboard", []):  # the buttons as sent
+            lines.append(">  \n> " + " ".join(f"[{button['text']}]" for button in row))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _action(action: str) -> str:
+    if action.startswith("press "):
+        return "bấm " + action.removeprefix("press ").replace("'", "«", 1)[:-1] + "»"
+    if action == "send a photo":
+        return "gửi ảnh trang biên bản"
+    return "gõ «" + action.removeprefix("send ")[1:-1] + "»"

@@ -23,7 +23,7 @@ from e2e.reporting import (
     reports,
     set_clock,
 )
-from storage.models import MeetingReport, ReportRevision
+from storage.models import MeetingReport, ReportRevision, Unit
 
 LOCKED = datetime(2026, 12, 11, 9, 0, tzinfo=HCM)  # November locked: deadline 5/12 + 5 days
 
@@ -75,10 +75,10 @@ def test_amend_before_the_lock_keeps_the_earlier_version(an, run_db):
     reference = send_usual_report(an).split("Số tham chiếu: ")[1]
     an.send("/report")
     review = an.wait_reply().text
-    assert "đang sửa báo cáo đã gửi (bản lần 1)" in review and "Đảng viên: 45" in review
+    assert "đang sửa báo cáo đã gửi (bản lần 1)" in review and "Đảng viên 45" in review
     press(an, "Hủy", "báo cáo đã gửi vẫn giữ nguyên")
     press(an, "Làm tiếp", "đang sửa báo cáo đã gửi (bản lần 1)")
-    press(an, "Nội dung", "Bước 10/13")
+    press(an, "Nội dung", "Bước 5/6")
     answer(an, "Triển khai kế hoạch tháng 12, bổ sung", "Xem lại báo cáo")
     amended = press(an, "Gửi báo cáo", "Đã lưu bản sửa (lần 2)").text
     assert reference in amended
@@ -96,8 +96,10 @@ def test_amending_is_refused_after_the_lock(an, bot, run_db):
     an.wait_for_text("Báo cáo 12 tháng gần đây")
     press(an, "11/2026", "Báo cáo tháng 11/2026")
     assert "✏️ Sửa báo cáo" in an.buttons()
-    an.send("/report")
-    assert an.wait_reply().buttons == ["Tháng 12/2026", "Tháng 11/2026 (đã gửi, xem/sửa)"]
+    an.send("/report")  # November sent: December opens, November is one choice away
+    assert "Báo cáo tháng 12/2026" in an.wait_reply().text
+    press(an, "Tháng khác", "Báo cáo tháng nào?")
+    assert an.buttons() == ["Tháng 11/2026 (đã gửi, xem/sửa)", "Tháng 12/2026"]
     press(an, "Tháng 11/2026", "đang sửa báo cáo đã gửi")  # an amendment begun before the lock
 
     set_clock(bot, LOCKED)
@@ -135,7 +137,7 @@ def test_return_for_correction_and_resubmission(an, binh, cuong, bot, run_db):
 
     review = press(an, "Sửa và gửi lại", "Xem lại báo cáo tháng 11/2026").text
     assert "Cấp trên trả lại để bổ sung: Thiếu ảnh biên bản <gấp>" in review
-    press(an, "Ảnh biên bản", "Bước 13/13")
+    press(an, "Ảnh biên bản", "Gửi ảnh biên bản")
     an.send_photo()
     an.wait_for_text("Đã nhận 1 ảnh")
     press(an, "Xong (1 ảnh)", "Ảnh biên bản: 1")
@@ -178,12 +180,12 @@ def test_the_second_to_send_is_told_and_shown_the_current_report(an, binh, run_d
     send_usual_report(an)
     an.send("/report")
     an.wait_for_text("đang sửa báo cáo đã gửi (bản lần 1)")
-    press(an, "Nội dung", "Bước 10/13")
+    press(an, "Nội dung", "Bước 5/6")
     answer(an, "Bản của An", "Xem lại báo cáo")
 
     binh.send("/report")
     binh.wait_for_text("đang sửa báo cáo đã gửi (bản lần 1)")
-    press(binh, "Nội dung", "Bước 10/13")
+    press(binh, "Nội dung", "Bước 5/6")
     answer(binh, "Bản của Bình", "Xem lại báo cáo")
     press(binh, "Gửi báo cáo", "Đã lưu bản sửa (lần 2)")
 
@@ -201,8 +203,19 @@ def test_the_second_to_send_is_told_and_shown_the_current_report(an, binh, run_d
     assert (report.version, report.content) == (3, "Bản của An")
 
 
-def test_history_shows_twelve_months_and_opens_a_report(an, org, run_db):
+def set_cell(run_db, cell_id: int, **fields) -> None:
+    async def change(session):
+        unit = await session.get(Unit, cell_id)
+        for name, value in fields.items():
+            setattr(unit, name, value)
+        session.add(unit)
+
+    run_db(change)
+
+
+def test_history_shows_the_months_owed_and_opens_a_report(an, org, run_db):
     cell, person = org.tree.cell_a1.id, org.secretary.id
+    set_cell(run_db, cell, valid_from=date(2025, 1, 1))
 
     def stored(period: str, sent: datetime, **fields) -> MeetingReport:
         return MeetingReport(
@@ -229,24 +242,35 @@ def test_history_shows_twelve_months_and_opens_a_report(an, org, run_db):
     an.send("/history")
     text = an.wait_reply().text
     for line in [
-        "11/2026: ❌ chưa nộp",
         "10/2026: ✅ đúng hạn",  # 23:30 on the deadline day
         "09/2026: 🕒 nộp muộn",
         "08/2026: ⭕ không họp",
         "07/2026: ↩️ trả lại",
-        "12/2025: ❌ chưa nộp",
+        "11/2025: ❌ chưa nộp",
     ]:
         assert line in text
-    assert "11/2025" not in text  # twelve months
+    assert "11/2026" not in text  # the current month, not due yet and not reported
+    assert "10/2025" not in text  # twelve months
     view = press(an, "10/2026", "Báo cáo tháng 10/2026").text
     assert "Tỷ lệ dự: 100,0%" in view and "Nội dung: Tháng mười" in view
 
 
+def test_history_of_a_cell_that_joined_this_month_shows_only_the_due_month(an, org, bot, run_db):
+    set_clock(bot, datetime(2026, 12, 3, 9, 0, tzinfo=HCM))
+    set_cell(run_db, org.tree.cell_a1.id, created_at=datetime(2026, 12, 1, 8, 0, tzinfo=HCM))
+    an.send("/history")
+    text = an.wait_reply().text
+    assert "11/2026: ❌ chưa nộp" in text
+    assert "12/2026" not in text and "10/2026" not in text
+    assert text.count("❌") == 1
+
+
 def test_an_overdue_month_is_still_accepted_until_the_lock_and_counted_late(an, bot, run_db):
     set_clock(bot, datetime(2026, 12, 7, 9, 0, tzinfo=HCM))
-    an.send("/report")
-    assert an.wait_reply().buttons == ["Tháng 12/2026", "Tháng 11/2026 (quá hạn)"]
-    press(an, "Tháng 11/2026", "Bước 1/13")
+    an.send("/report")  # the late month first, marked late; no month to choose
+    first = an.wait_reply()
+    assert "Báo cáo tháng 11/2026 (quá hạn)" in first.text
+    assert first.buttons == ["✅ Có họp", "❌ Không họp", "📅 Tháng khác"]
     fill_answers(an)
     sent = press(an, "Gửi báo cáo", "Số tham chiếu").text
     assert "nộp muộn (hạn nộp 05/12/2026)" in sent
@@ -262,7 +286,7 @@ def test_a_secretary_of_two_cells_chooses_the_cell_first(an, org, run_db):
     an.send("/report")
     choice = an.wait_reply()
     assert choice.buttons == ["Chi bộ thôn Đồng Tâm", "Chi bộ thôn Tân Tiến"]
-    first = press(an, "Tân Tiến", "Bước 1/13").text
+    first = press(an, "Tân Tiến", "Bước 1/6").text
     assert "Chi bộ thôn Tân Tiến" in first
     fill_answers(an)
     press(an, "Gửi báo cáo", "Số tham chiếu")

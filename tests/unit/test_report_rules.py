@@ -20,7 +20,12 @@ from bot.rules.report import (
     attendance_rate,
     can_amend,
     check_total,
+    due_first,
+    first_expected,
+    history_periods,
     history_status,
+    is_meaningless,
+    parse_absences,
     parse_count,
     parse_development,
     parse_meeting_date,
@@ -245,26 +250,83 @@ def test_quick_dates(period: Period, today: date, usual: int | None, expected: l
     assert quick_dates(period, today, usual) == expected
 
 
+# --- free text that says nothing, absences in one answer -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["👍", "🙏", "...", "aaaa", "AAaa", "x", "!!!", "👍 👍", "1111", "-_-"]
+)
+def test_text_with_no_letters_or_one_repeated_character_is_refused(text: str) -> None:
+    assert is_meaningless(text)
+    assert error_key(lambda: parse_text(text, limit=100)) == "report.error.meaningless"
+
+
+@pytest.mark.parametrize("text", ["Bão", "ok", "Họp bàn kế hoạch 👍", "12/2026", "aab"])
+def test_short_real_text_is_accepted(text: str) -> None:
+    assert not is_meaningless(text) and parse_text(text, limit=100) == text
+
+
+@pytest.mark.parametrize(("text", "numbers"), [("2 1", (2, 1)), ("2", (2, 0)), ("0", (0, 0)),
+                                                ("1, 2", (1, 2)), (" 3  0 ", (3, 0))])  # fmt: skip
+def test_absences_in_one_answer(text: str, numbers: tuple[int, int]) -> None:
+    assert parse_absences(text) == numbers
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("hai", "report.error.absences"), ("1 2 3", "report.error.absences"),
+     ("-1", "report.error.negative"), ("2 -1", "report.error.negative")],
+)  # fmt: skip
+def test_bad_absences(text: str, key: str) -> None:
+    assert error_key(lambda: parse_absences(text)) == key
+
+
+def test_the_month_opened_is_the_oldest_without_a_report() -> None:
+    nov, dec = Period(2026, 11), Period(2026, 12)
+    assert due_first([dec, nov], set()) == nov  # 1-5 December: November, never December above
+    assert due_first([dec, nov], {"2026-11"}) == dec
+    assert due_first([dec, nov], {"2026-11", "2026-12"}) is None
+    assert due_first([nov], set()) == nov
+
+
+def test_history_shows_the_months_owed_up_to_the_due_month() -> None:
+    today = date(2026, 12, 3)
+    nov, dec = Period(2026, 11), Period(2026, 12)
+    assert history_periods(today, dec, frozenset(), 12) == [nov]  # joined this month
+    assert history_periods(today, Period(2026, 9), frozenset(), 12) == [
+        nov, Period(2026, 10), Period(2026, 9)
+    ]  # fmt: skip
+    assert history_periods(today, nov, frozenset({"2026-12"}), 12) == [dec, nov]
+    assert len(history_periods(today, Period(2020, 1), frozenset(), 12)) == 12
+    assert first_expected(date(2026, 9, 1), None) == Period(2026, 9)
+    assert first_expected(date(2026, 9, 15), None) == Period(2026, 10)  # the first whole month
+    assert first_expected(None, date(2026, 12, 1)) == dec
+    assert first_expected(None, None) is None
+
+
 # --- the conversation's state machine ------------------------------------------------------------
 
 TODAY = date(2026, 11, 25)
+LAST = {"members": 45, "exempt": 3}
 
 
-def answer(step: str, data: dict, *, text: str | None = None, choice: str | None = None) -> dict:
+def answer(
+    step: str, data: dict, *, text: str | None = None, choice: str | None = None, last=None
+) -> dict:
     outcome = st.apply_answer(
-        step, st.Answer(text=text, choice=choice), data, period=NOV, today=TODAY
+        step, st.Answer(text=text, choice=choice), data, period=NOV, today=TODAY, last=last
     )
     assert outcome.advance
     return outcome.data
 
 
-def walk(answers: list[tuple[str, dict]]) -> tuple[str, dict]:
+def walk(answers: list[tuple[str, dict]], last=None) -> tuple[str, dict]:
     """Answer step by step from "held"; return the step reached and the data."""
     step, data = st.HELD, {}
     for expected_step, given in answers:
         assert step == expected_step
-        data = answer(step, data, **given)
-        step = st.next_step(step, data)
+        data = answer(step, data, last=last, **given)
+        step = st.next_step(step, data, last)
     return step, data
 
 
@@ -278,23 +340,74 @@ FULL = [
     (st.PRESENT, {"text": "38"}),
     (st.EXCUSED, {"text": "2"}),
     (st.UNEXCUSED, {"text": "2"}),
-    (st.UPPER_NAME, {"text": "Nguyễn Văn Bình"}),
-    (st.UPPER_POSITION, {"text": "Phó Bí thư Đảng ủy xã"}),
     (st.CONTENT, {"text": "Bàn kế hoạch tháng 12"}),
     (st.CONCLUSION, {"text": "Thống nhất kế hoạch"}),
-    (st.DEVELOPMENT, {"text": "2 0 1"}),
-    (st.PHOTOS, {"choice": st.SKIP}),
 ]
 
 
-def test_a_full_meeting_goes_through_every_step_to_the_review() -> None:
+def test_a_first_report_asks_the_figures_one_by_one_and_no_optional_detail() -> None:
     step, data = walk(FULL)
     assert step == st.REVIEW and st.is_complete(data)
     values = st.report_values(data)
     assert values["meeting_date"] == date(2026, 11, 3)
     assert (values["present"], values["absent_excused"], values["absent_unexcused"]) == (38, 2, 2)
-    assert (values["candidates"], values["admissions"], values["full_memberships"]) == (2, 0, 1)
+    assert values["upper_attendee_name"] is None and values["candidates"] is None
     assert values["photos"] == []
+
+
+def test_a_usual_month_as_last_month_everyone_present() -> None:
+    step, data = walk(
+        [
+            (st.HELD, {"choice": st.YES}),
+            (st.DATE, {"choice": "03.11.2026"}),
+            (st.TYPE, {"choice": "regular"}),
+            (st.SAME, {"choice": st.SAME_ALL}),
+            (st.CONTENT, {"text": "Nội dung"}),
+            (st.CONCLUSION, {"text": "Kết luận"}),
+        ],
+        LAST,
+    )
+    assert step == st.REVIEW and st.is_complete(data, LAST)
+    values = st.report_values(data)
+    assert (values["members"], values["exempt"], values["present"]) == (45, 3, 42)
+    assert values["absent_excused"] == values["absent_unexcused"] == 0
+
+
+def test_as_last_month_with_absences_asks_only_the_absences() -> None:
+    start = [(st.HELD, {"choice": st.YES}), (st.DATE, {"text": "3/11"}),
+             (st.TYPE, {"choice": "regular"}), (st.SAME, {"choice": st.SAME_ABSENT})]  # fmt: skip
+    step, data = walk(start, LAST)
+    assert step == st.ABSENT
+    with pytest.raises(AnswerError) as caught:
+        answer(st.ABSENT, data, text="40 3", last=LAST)
+    assert caught.value.key == "report.error.absent_too_many"
+    data = answer(st.ABSENT, data, text="2 1", last=LAST)
+    assert (data["present"], data["absent_excused"], data["absent_unexcused"]) == (39, 2, 1)
+    assert st.next_step(st.ABSENT, data, LAST) == st.CONTENT
+
+
+def test_changed_asks_the_figures_one_by_one() -> None:
+    start = [(st.HELD, {"choice": st.YES}), (st.DATE, {"text": "3/11"}),
+             (st.TYPE, {"choice": "regular"}), (st.SAME, {"choice": st.CHANGED})]  # fmt: skip
+    step, data = walk(start, LAST)
+    assert step == st.MEMBERS and "members" not in data
+
+
+def test_photos_of_the_minutes_stand_for_the_content_and_conclusion() -> None:
+    data = {"held": True}
+    with pytest.raises(AnswerError) as caught:
+        st.apply_answer(st.CONTENT, st.Answer(choice=st.DONE), data, period=NOV, today=TODAY)
+    assert caught.value.key == "report.error.content_expected"
+    for number in (1, 2):
+        outcome = st.apply_answer(
+            st.CONTENT, st.Answer(photo=f"p{number}"), data, period=NOV, today=TODAY
+        )
+        assert not outcome.advance
+        data = outcome.data
+    data = answer(st.CONTENT, data, choice=st.DONE)
+    assert data["photos"] == ["p1", "p2"] and data["content"] is None
+    assert st.minutes_only(data) and st.CONCLUSION not in st.path(data)
+    assert st.next_step(st.CONTENT, data) != st.CONCLUSION
 
 
 def test_not_held_asks_only_the_reason() -> None:
@@ -306,31 +419,12 @@ def test_not_held_asks_only_the_reason() -> None:
     assert values["members"] is None and values["photos"] == []
 
 
-def test_everyone_present_skips_the_absences_and_optional_steps_skip() -> None:
-    answers = [
-        (st.HELD, {"choice": st.YES}),
-        (st.DATE, {"choice": "03/11/2026"}),
-        (st.TYPE, {"choice": "regular"}),
-        (st.MEMBERS, {"choice": "20"}),
-        (st.EXEMPT, {"choice": "0"}),
-        (st.PRESENT, {"choice": "20"}),
-        (st.UPPER_NAME, {"choice": st.SKIP}),
-        (st.CONTENT, {"text": "Nội dung"}),
-        (st.CONCLUSION, {"text": "Kết luận"}),
-        (st.DEVELOPMENT, {"choice": st.SKIP}),
-        (st.PHOTOS, {"choice": st.SKIP}),
-    ]
-    step, data = walk(answers)
-    assert step == st.REVIEW
-    assert data["absent_excused"] == data["absent_unexcused"] == 0
-    assert data["upper_attendee_name"] is None and data["candidates"] is None
-    assert data["topic"] is None
-
-
 def test_stage_numbers_are_stable() -> None:
-    assert st.stage(st.HELD, {}) == (1, 13)
-    assert st.stage(st.TOPIC, {"held": True}) == (3, 13)
-    assert st.stage(st.PHOTOS, {"held": True}) == (13, 13)
+    assert st.stage(st.HELD, {}) == (1, 6)
+    assert st.stage(st.TOPIC, {"held": True}) == (3, 6)
+    assert st.stage(st.SAME, {"held": True}) == st.stage(st.UNEXCUSED, {}) == (4, 6)
+    assert st.stage(st.CONCLUSION, {"held": True}) == (6, 6)
+    assert st.stage(st.PHOTOS, {"held": True}) is None  # from the review, not numbered
 
 
 @pytest.mark.parametrize(
@@ -344,6 +438,12 @@ def test_stage_numbers_are_stable() -> None:
         (st.EXCUSED, {"text": "5"}, "report.error.excused_too_many"),
         (st.UNEXCUSED, {"text": "3"}, "report.error.total_mismatch"),
         (st.CONTENT, {"text": "x" * 1001}, "report.error.too_long"),
+        (st.CONTENT, {"text": "👍"}, "report.error.meaningless"),
+        (st.CONCLUSION, {"text": "🙏"}, "report.error.meaningless"),
+        (st.REASON, {"text": "..."}, "report.error.meaningless"),
+        (st.TOPIC, {"text": "aaaa"}, "report.error.meaningless"),
+        (st.UPPER_NAME, {"text": "???"}, "report.error.meaningless"),
+        (st.CONTENT, {"choice": st.DONE}, "report.error.content_expected"),
     ],
 )
 def test_invalid_answers_stay_at_the_step(step: str, given: dict, key: str) -> None:
@@ -375,33 +475,62 @@ def test_photos_accumulate_and_files_are_refused() -> None:
 
 def test_a_photo_where_text_is_expected_is_refused() -> None:
     with pytest.raises(AnswerError) as caught:
-        st.apply_answer(st.CONTENT, st.Answer(photo="f"), {}, period=NOV, today=TODAY)
+        st.apply_answer(st.CONCLUSION, st.Answer(photo="f"), {}, period=NOV, today=TODAY)
     assert caught.value.key == "report.error.text_expected"
 
 
 def test_editing_a_field_returns_to_the_review() -> None:
     _, data = walk(FULL)
-    assert st.edit_start("date") == st.DATE
+    step, data = st.begin_edit("when", data)
+    assert step == st.DATE
     data = answer(st.DATE, data, text="4/11")
-    assert st.next_step(st.DATE, data, editing=True) == st.REVIEW
+    assert st.next_step(st.DATE, data, editing=True) == st.TYPE  # the group: date and kind
+    data = answer(st.TYPE, data, choice="regular")
+    assert st.next_step(st.TYPE, data, editing=True) == st.REVIEW
 
 
-def test_editing_attendance_asks_the_whole_group() -> None:
+def test_changing_the_absences_asks_only_them() -> None:
     _, data = walk(FULL)
+    step, data = st.begin_edit("absent", data)
+    assert step == st.ABSENT
+    data = answer(st.ABSENT, data, text="2 0")
+    assert (data["present"], data["absent_excused"], data["absent_unexcused"]) == (40, 2, 0)
+    assert st.next_step(st.ABSENT, data, LAST, editing=True) == st.REVIEW
+
+
+def test_optional_details_from_the_review() -> None:
+    _, data = walk(FULL)
+    step, data = st.begin_edit("upper", data)
+    data = answer(step, data, text="Nguyễn Văn Bình")
+    assert st.next_step(step, data, editing=True) == st.UPPER_POSITION
+    data = answer(st.UPPER_POSITION, data, text="Phó Bí thư Đảng ủy xã")
+    assert st.next_step(st.UPPER_POSITION, data, editing=True) == st.REVIEW
+    data = answer(st.DEVELOPMENT, data, text="2 0 1")
+    assert st.next_step(st.DEVELOPMENT, data, editing=True) == st.REVIEW
+    data = answer(st.UPPER_NAME, data, choice=st.SKIP)
+    assert st.next_step(st.UPPER_NAME, data, editing=True) == st.REVIEW
+
+
+def test_editing_the_membership_asks_the_whole_group() -> None:
+    _, data = walk([*FULL[:4], (st.SAME, {"choice": st.SAME_ALL}), *FULL[9:]], LAST)
+    step, data = st.begin_edit("members", data)
+    assert step == st.MEMBERS
     data = answer(st.MEMBERS, data, text="46")
-    assert st.next_step(st.MEMBERS, data, editing=True) == st.EXEMPT
+    assert st.next_step(st.MEMBERS, data, LAST, editing=True) == st.EXEMPT
     data = answer(st.EXEMPT, data, text="3")
     data = answer(st.PRESENT, data, text="43")  # everyone: absences set to 0
-    assert st.next_step(st.PRESENT, data, editing=True) == st.REVIEW
+    assert st.next_step(st.PRESENT, data, LAST, editing=True) == st.REVIEW
     assert data["absent_unexcused"] == 0
 
 
 def test_switching_not_held_to_held_asks_what_is_missing() -> None:
     _, data = walk([(st.HELD, {"choice": st.NO}), (st.REASON, {"text": "Mưa bão"})])
     data = answer(st.HELD, data, choice=st.YES)
-    assert st.next_step(st.HELD, data, editing=True) == st.DATE
+    assert st.next_step(st.HELD, data, LAST, editing=True) == st.DATE
     data = answer(st.DATE, data, text="3/11")
-    assert st.next_step(st.DATE, data, editing=True) == st.TYPE
+    assert st.next_step(st.DATE, data, LAST, editing=True) == st.TYPE
+    data = answer(st.TYPE, data, choice="regular")
+    assert st.next_step(st.TYPE, data, LAST, editing=True) == st.SAME
 
 
 def test_switching_to_thematic_asks_the_topic() -> None:
@@ -415,7 +544,23 @@ def test_switching_to_thematic_asks_the_topic() -> None:
 def test_a_stored_report_prefills_a_complete_draft() -> None:
     _, data = walk(FULL)
     again = st.draft_data(st.report_values(data))
-    assert st.is_complete(again)
+    assert st.is_complete(again, LAST)
     assert again["meeting_date"] == "2026-11-03"
     not_held = st.draft_data(st.report_values({"held": False, "not_held_reason": "Bão"}))
     assert not_held == {"held": False, "not_held_reason": "Bão"}
+    minutes = st.draft_data(st.report_values({**data, "content": None, "conclusion": None,
+                                              "photos": ["p"]}))  # fmt: skip
+    assert st.is_complete(minutes, LAST)
+
+
+def test_the_same_absences_as_last_month_in_one_answer() -> None:
+    last = {**LAST, "present": 40, "absent_excused": 2, "absent_unexcused": 0}
+    assert st.same_absences(last) and not st.same_absences(LAST)
+    assert not st.same_absences({**last, "present": 42, "absent_excused": 0})  # nobody absent
+    start = [(st.HELD, {"choice": st.YES}), (st.DATE, {"text": "3/11"}),
+             (st.TYPE, {"choice": "regular"}), (st.SAME, {"choice": st.SAME_LAST})]  # fmt: skip
+    step, data = walk(start, last)
+    assert step == st.CONTENT
+    assert (data["present"], data["absent_excused"], data["absent_unexcused"]) == (40, 2, 0)
+    with pytest.raises(AnswerError):
+        answer(st.SAME, {}, choice=st.SAME_LAST, last=LAST)  # not offered without them
