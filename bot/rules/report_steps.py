@@ -351,7 +351,7 @@ def same_absences(last: Last) -> bool:
     known = [last.get(k) for k in ("present", "absent_excused", "absent_unexcused")]
     if any(f is None for f in known):
         return False
-    figures = [int(f) for f in known]
+    figures = [int(f) for f in known if f is not None]
     expected = must_attend(int(last["members"]), int(last["exempt"]))
     return sum(figures) == expected and figures[0] < expected
 
