@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from factories import Tree, make_person, make_tree
 from sqlmodel import select
 
 from bot import i18n
+from bot.flows.engine import FlowButton
 from e2e.harness import BotRunner, TelegramDriver
 from storage.models import AuditEvent, GroupLink, Invite, Person, RoleAssignment, utcnow
 from storage.queries.invites import create_invites
@@ -203,8 +205,7 @@ def invites_and_links(run_db) -> tuple[list[Invite], list[GroupLink]]:
 
 def forged(data: str, value: str) -> str:
     """A well-formed FlowButton of the same question, carrying a value it did not offer."""
-    prefix, token, step, _ = data.split(":")
-    return f"{prefix}:{token}:{step}:{value}"
+    return dataclasses.replace(FlowButton.unpack(data), value=value).pack()
 
 
 def test_supervisor_cannot_invite_outside_their_subtree(tg: TelegramDriver, bot, tree, run_db):
