@@ -135,6 +135,19 @@ async def notify_handlers(
         await send_quietly(context.bot, context.db, group.chat_id, text)
 
 
+async def notify_first_reporter(context: ChiboContext, card: render.Card) -> None:
+    """An addition to a problem: its first reporter hears of it too (unless they added it)."""
+    problem, reporter = card.problem, card.reporter
+    speaker = context.identity.person
+    if reporter is None or problem.reporter_chat_id is None:
+        return
+    if speaker is not None and reporter.id == speaker.id:
+        return
+    lang = person_language(reporter, context.settings)
+    text = render.handler_header(lang, "supplement_reporter", id=problem.id, title=problem.title)
+    await send_quietly(context.bot, context.db, problem.reporter_chat_id, text)
+
+
 async def notify_reporter(
     context: ChiboContext, card: render.Card, action: str, note: str | None
 ) -> None:

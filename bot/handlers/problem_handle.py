@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InputMediaPhoto, Update
@@ -264,6 +265,10 @@ async def _refusal(
         return "not_allowed"
     if await state_version(session=session, problem_id=problem.id) != version:
         return "stale"
+    if action == rules.FORWARD and not await nearest_supervised_ancestor(
+        session=session, unit=handling
+    ):
+        return "no_upper"  # said before the note is asked for
     try:
         rules.transition(
             problem.status,
@@ -294,13 +299,17 @@ async def apply_action(
         if refusal is not None:
             card = await load_card(session, problem) if refusal == "stale" else None
             return Outcome(refusal=refusal, card=card)
-        extra: dict[str, int] = {}
+        extra: dict[str, Any] = {}
         handling = await unit_by_id(session=session, unit_id=problem.handling_unit_id)
         if action == rules.FORWARD:
             upper = await nearest_supervised_ancestor(session=session, unit=handling)
             if upper is None:
                 return Outcome(refusal="no_upper")
             extra["handling_unit_id"] = upper.id
+            # the new level gets its own time, not what is left of the lower level's
+            extra["due_at"] = rules.due_at(
+                moment, problem.category, context.settings.problem_due_map
+            )
         if action == rules.MARK_DUPLICATE:
             refusal = await _duplicate_refusal(session, context, problem, ticket)
             if refusal is not None:
@@ -366,6 +375,7 @@ async def _announce(
             "forwarded",
             id=card.problem.id,
             unit=outcome.from_unit,
+            note=note or "",
         )
 
 

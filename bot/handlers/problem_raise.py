@@ -21,6 +21,7 @@ from bot.handlers.problem_common import (
     RAISE_KIND,
     drop_pending_note,
     load_card,
+    notify_first_reporter,
     notify_handlers,
     own_draft,
     update_draft,
@@ -381,6 +382,7 @@ async def _supplement(update: Update, context: ChiboContext, token: str, value: 
     await query.answer()
     await query.edit_message_text(context.t("problem.supplemented", id=target.id))
     await notify_handlers(context, card, recipients, [], "supplement", id=target.id)
+    await notify_first_reporter(context, card)
 
 
 # --- for bot.drafts ---------------------------------------------------------------------------
