@@ -1,7 +1,10 @@
 """Linking a group chat to a unit, so that the unit's summaries go there.
 
 A supervisor types /link in the group and confirms with a button that only they may press; the
-link is to a unit of their own subtree. /unlink undoes it.
+link is to a unit of their own subtree. /unlink undoes it. The group then receives what the
+unit's supervisors receive (summaries, digests, escalations); each supervisor keeps a private
+copy unless they turn it off with the buttons under the confirmation (any supervisor may press
+them: the setting is the presser's own).
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.access import Action, can, scope
 from bot.context import ChiboContext
+from storage.queries.audience import set_private_copies
 from storage.queries.audit import record
 from storage.queries.groups import group_link, link_group, unlink_group
 from storage.queries.units import unit_by_id
 
 PREFIX = "grp:"
+COPIES = "c"  # grp:c<on|off>:<user>: private copies of what the group receives
 
 
 async def link(update: Update, context: ChiboContext) -> None:
@@ -36,6 +41,9 @@ async def link(update: Update, context: ChiboContext) -> None:
 
 async def confirm(update: Update, context: ChiboContext) -> None:
     query = update.callback_query
+    if query.data.startswith(PREFIX + COPIES):
+        await copies(update, context)
+        return
     unit_id, _, asker = query.data.removeprefix(PREFIX).partition(":")
     if asker != str(update.effective_user.id):
         await query.answer(context.t("group.not_your_button"), show_alert=True)
@@ -70,7 +78,53 @@ async def confirm(update: Update, context: ChiboContext) -> None:
             after={"unit_id": unit.id},
         )
     await query.answer()
-    await query.edit_message_text(context.t("group.linked", unit=html.escape(unit.name)))
+    await query.edit_message_text(
+        context.t("group.linked", unit=html.escape(unit.name))
+        + "\n\n"
+        + context.t("group.will_receive"),
+        reply_markup=_copies_keyboard(context, update.effective_user.id),
+    )
+
+
+def _copies_keyboard(context: ChiboContext, user_id: int) -> InlineKeyboardMarkup:
+    """The presser's own setting: keep receiving privately what the group receives, or not."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    context.t(f"group.copies.{value}"),
+                    callback_data=f"{PREFIX}{COPIES}{value}:{user_id}",
+                )
+            ]
+            for value in ("on", "off")
+        ]
+    )
+
+
+async def copies(update: Update, context: ChiboContext) -> None:
+    """grp:c<on|off>:<user>: the supervisor's private copies, remembered for every unit."""
+    query = update.callback_query
+    value, _, _ = query.data.removeprefix(PREFIX + COPIES).partition(":")
+    person = context.identity.person
+    if (
+        value not in ("on", "off")
+        or person is None
+        or not scope(context.identity.roles, Action.GROUP_LINK)
+    ):
+        await query.answer(context.t("group.not_your_button"), show_alert=True)
+        return
+    async with context.db.session() as session:
+        former = await set_private_copies(session=session, person_id=person.id, on=value == "on")
+        await record(
+            session=session,
+            **context.actor,
+            action="person.private_copies",
+            entity="person",
+            entity_id=person.id,
+            before={"private_copies": former},
+            after={"private_copies": value == "on"},
+        )
+    await query.answer(context.t(f"group.copies.done_{value}"), show_alert=True)
 
 
 async def unlink(update: Update, context: ChiboContext) -> None:

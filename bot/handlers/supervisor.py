@@ -25,10 +25,13 @@ from bot.jobs import env_of, reminders
 from bot.jobs.delivery import keyboard
 from bot.jobs.summary import summary_and_chart
 from bot.render.summary import (
+    FULL_PREFIX,
     MISSING_PREFIX,
     NUDGE_PREFIX,
     PAGE_PREFIX,
     chart_caption,
+    full_lists_texts,
+    is_cut,
     missing_buttons,
     missing_text,
     moment,
@@ -60,10 +63,12 @@ async def summary(update: Update, context: ChiboContext) -> None:
     env = env_of(context.application)
     for root in roots:
         await update.effective_chat.send_action(ChatAction.TYPING)
-        figures, chart = await summary_and_chart(env, root, period, utcnow(), context.lang)
+        figures, chart = await summary_and_chart(
+            env, root, period, utcnow(), context.lang, on_demand=True
+        )
+        buttons = summary_buttons(context.lang, root.id, period, full=is_cut(figures))
         await update.effective_message.reply_text(
-            summary_text(context.lang, figures, env.cal.tz),
-            reply_markup=keyboard(summary_buttons(context.lang, root.id, period)),
+            summary_text(context.lang, figures, env.cal.tz), reply_markup=keyboard(buttons)
         )
         await update.effective_message.reply_photo(
             chart, caption=chart_caption(context.lang, figures)
@@ -97,6 +102,7 @@ async def export(update: Update, context: ChiboContext) -> None:
                     summary=figures,
                     reports=report_rows(session=session, root=root, period=period),
                     problems=problem_rows(session=session, root=root, start=start, end=end),
+                    month_end=end,
                 )
             await update.effective_message.reply_document(
                 InputFile(workbook, filename=_filename(root, period), read_file_handle=False),
@@ -118,6 +124,7 @@ async def press(update: Update, context: ChiboContext) -> None:
         (MISSING_PREFIX, rf"(\d+):({STORED}):(\d+)", _show_missing),
         (PAGE_PREFIX, rf"(\d+):({STORED}):(\d+)", _show_missing),
         (NUDGE_PREFIX, rf"(\d+):({STORED})", _press_nudge),
+        (FULL_PREFIX, rf"(\d+):({STORED})", _show_full),
     ):
         match = (
             re.fullmatch(pattern, data.removeprefix(prefix)) if data.startswith(prefix) else None
@@ -141,6 +148,18 @@ async def _show_missing(
         await query.edit_message_text(text, reply_markup=buttons)
     else:
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=buttons)
+
+
+async def _show_full(update: Update, context: ChiboContext, unit: Unit, period: Period) -> None:
+    """Every cell the summary names, without the cut (as many messages as it takes)."""
+    await update.callback_query.answer()
+    env = env_of(context.application)
+    async with context.db.session() as session:
+        figures = await month_summary(
+            session=session, root=unit, period=period, now=utcnow(), cal=env.cal
+        )
+    for text in full_lists_texts(context.lang, figures):
+        await context.bot.send_message(update.effective_chat.id, text)
 
 
 async def _press_nudge(update: Update, context: ChiboContext, cell: Unit, period: Period) -> None:

@@ -1,8 +1,9 @@
 """The monthly summary, the day after the deadline, to every supervising unit.
 
 Each unit with supervisors or a linked group gets its own subtree's figures (never another
-unit's), in its group chat(s) if linked, else in its supervisors' private chats: the text with a
-"show missing cells" button, then the chart. Keys: (chat, "summary" / "summary_chart",
+unit's), in its group chat(s) and in its supervisors' private chats (unless one turned private
+copies off): the text naming the cells to act on, with a "show missing cells" button (and a
+"full list" one when the lists were cut), then the chart. Keys: (chat, "summary" / "summary_chart",
 "unit:period"). A unit whose messages are all recorded already is not even computed again.
 """
 
@@ -14,7 +15,7 @@ from datetime import datetime
 from bot.jobs.base import JobEnv, JobResult, all_recorded, committees, record, send
 from bot.jobs.delivery import message, picture
 from bot.render.chart import render_chart
-from bot.render.summary import chart_caption, summary_buttons, summary_text
+from bot.render.summary import chart_caption, is_cut, summary_buttons, summary_text
 from bot.rules.figures import last_months, summary_due
 from bot.rules.periods import Period, deadline_end
 from storage.models import Unit
@@ -41,7 +42,7 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
         for chat in chats:
             language = env.language(chat)
             text = summary_text(language, summary, env.cal.tz)
-            buttons = summary_buttons(language, unit.id, period)
+            buttons = summary_buttons(language, unit.id, period, full=is_cut(summary))
             items.append(Outgoing(chat.chat_id, KIND, ref, message(text, buttons)))
             caption = chart_caption(language, summary)
             items.append(Outgoing(chat.chat_id, CHART_KIND, ref, picture(chart, caption)))
@@ -51,13 +52,14 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
 
 
 async def summary_and_chart(
-    env: JobEnv, unit: Unit, period: Period, at: datetime, language: str
+    env: JobEnv, unit: Unit, period: Period, at: datetime, language: str, on_demand: bool = False
 ) -> tuple[MonthSummary, bytes]:
-    """The figures as of `at` and their chart (drawn in a worker thread)."""
+    """The figures as of `at` and their chart (drawn in a worker thread); `on_demand` adds
+    what is open now (rules of storage.queries.figures.month_summary)."""
     months = last_months(period)
     async with env.db.session() as session:
         summary = await month_summary(
-            session=session, root=unit, period=period, now=at, cal=env.cal
+            session=session, root=unit, period=period, now=at, cal=env.cal, on_demand=on_demand
         )
         months_trend = await trend(
             session=session,
