@@ -31,7 +31,7 @@ from bot.rules.periods import Period, deadline_end
 from bot.rules.problems import CATEGORIES
 from bot.rules.report import REPORT_FIELDS
 from storage.db import Database
-from storage.models import MeetingReport, Person, Problem, ProblemEvent, RoleAssignment
+from storage.models import MeetingReport, Person, Problem, ProblemEvent, RoleAssignment, Unit
 from storage.queries.audit import record
 from storage.queries.units import codes_taken
 
@@ -437,6 +437,13 @@ async def seed_demo(
     plan = plan_units(rng, periods)
     units_file = UnitsFile(plan.rows, [], frozenset(OPTIONAL_COLUMNS))
     ids = (await import_units(session=session, units_file=units_file, actor=actor)).ids
+    # The demo's history starts with its first month: as if the tree had been imported then
+    # (a cell owes reports from the month it was imported, rules.figures.expected_from).
+    await session.exec(
+        sa.update(Unit)
+        .where(Unit.id.in_(list(ids.values())))
+        .values(created_at=datetime.combine(periods[0].first_day, time(0), tzinfo=tz))
+    )
 
     people = await _seed_people(session, rng, ids, plan, now - timedelta(days=120))
     secretary_of = {unit: person for person, unit, role in people if role == SECRETARY}

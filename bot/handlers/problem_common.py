@@ -87,9 +87,12 @@ def person_language(person: Person | None, settings: Settings) -> str:
 
 async def load_card(session: AsyncSession, problem: Problem, events: int = 5) -> render.Card:
     report = await session.get(MeetingReport, problem.report_id) if problem.report_id else None
+    unit = await unit_by_id(session=session, unit_id=problem.unit_id)
+    parent = await unit_by_id(session=session, unit_id=unit.parent_id) if unit.parent_id else None
     return render.Card(
         problem=problem,
-        unit=await unit_by_id(session=session, unit_id=problem.unit_id),
+        commune=parent.name if parent else "",
+        unit=unit,
         handling_unit=await unit_by_id(session=session, unit_id=problem.handling_unit_id),
         reporter=await session.get(Person, problem.reporter_id) if problem.reporter_id else None,
         version=await state_version(session=session, problem_id=problem.id),
