@@ -229,3 +229,47 @@ async def test_a_unit_created_later_is_not_expected_before(db, example) -> None:
             deadline=deadline_end(JUNE, 5, TZ),
         )
     assert late.id not in {c.unit_id for c in june}
+
+
+async def test_a_months_problem_figures_keep_to_that_month(db, example) -> None:
+    """November's figures: raised in November, resolved in November, open at its end; a
+    problem raised in December is in none of them, one resolved on 2 December was open."""
+    from datetime import datetime as dt
+
+    from storage.models import Problem
+    from storage.queries.figures import problem_figures
+    from storage.queries.problems import create_problem
+
+    def at(text: str) -> dt:
+        return dt.fromisoformat(text).replace(tzinfo=TZ)
+
+    cell = example.tree.cell_a1
+    async with db.session() as session:
+        for title, created, resolved, due in (
+            ("Raised in December", "2025-12-01T08:00", None, "2025-12-20T08:00"),
+            ("Resolved on 2 December", "2025-11-10T08:00", "2025-12-02T08:00", "2025-11-20T08:00"),
+            ("Resolved in November", "2025-11-11T08:00", "2025-11-25T08:00", "2025-12-20T08:00"),
+        ):
+            await create_problem(
+                session=session,
+                problem=Problem(
+                    unit_id=cell.id,
+                    handling_unit_id=example.tree.commune_a.id,
+                    category="khac",
+                    title=title,
+                    status="resolved" if resolved else "new",
+                    created_at=at(created),
+                    updated_at=at(resolved or created),
+                    resolved_at=at(resolved) if resolved else None,
+                    due_at=at(due),
+                ),
+            )
+        figures = await problem_figures(
+            session=session,
+            root=example.tree.commune_a,
+            start=at("2025-11-01T00:00"),
+            end=at("2025-12-01T00:00"),
+        )
+    other = figures.by_category["khac"]
+    # the example's own "khac" problem (raised in June, rejected) is in none of November's
+    assert (other.new, other.resolved, other.open, other.overdue) == (2, 1, 1, 1)
