@@ -397,6 +397,7 @@ async def measure(url: str, backend: str, size: str, runs: int, export_too: bool
                         summary=figures,
                         reports=counted(),
                         problems=problem_rows(session=session, root=root, start=start, end=end),
+                        month_end=end,
                     )
                     return workbook.tell()
 

@@ -109,6 +109,7 @@ def _register(app: ChiboApplication) -> None:
     add_command(app, "invite", flows_telegram.starter(invite.KIND))
     add_command(app, "link", groups.link, private=False)
     add_command(app, "unlink", groups.unlink, private=False)
+    add_buttons(app, groups.BUTTONS, groups.copies)
     for name, callback in (*report.COMMANDS, *problems.COMMANDS):
         add_command(app, name, callback)
     for kinds, callback in (*report.BUTTONS, *problems.BUTTONS):

@@ -11,11 +11,13 @@ one that is not is answered like an expired button.
     rph:<report>                  the photos of a report's minutes
     rs:p:<YYYY-MM>:<page>  rs:v:<report>  rs:r:<report>:<version>   supervisors' /reports
     ph:<problem>:<version>:<action>   a handler's action on a problem (its state version)
-    pv:<problem>  pm:<problem>    a problem's card; its photos and location
+    pv:<problem>  pm:<problem>    a problem's card (also an escalation's button); its media
     pl:<status>:<category|->:<page>   pf:s:<category|->  pf:c:<status>   /problems and filters
     pmy:<page>                    /myproblems
     pr:<problem>:<version>        the reporter says "not resolved"
     sup:miss:<unit>:<YYYY-MM>:<offset>  sup:page:...  sup:nudge:<cell>:<YYYY-MM>   /summary
+    sup:full:<unit>:<YYYY-MM>     every cell a summary names, when its lists were cut
+    grp:copies:<1|0>              a supervisor's private copies of what a linked group receives
     dx:<token>:yes|no             /cancel's question for the conversations not on the engine
 """
 
@@ -182,3 +184,22 @@ class MissingPage(Payload, prefix="sup:page"):
 class Nudge(Payload, prefix="sup:nudge"):
     cell_id: int
     period: Period
+
+
+@dataclass(frozen=True)
+class ShowFull(Payload, prefix="sup:full"):
+    """Every cell the summary's lists name, without the cut (as many messages as it takes)."""
+
+    unit_id: int
+    period: Period
+
+
+# --- linked groups ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrivateCopies(Payload, prefix="grp:copies"):
+    """Under /link's confirmation: the presser (a supervisor) keeps, or stops, receiving
+    privately what their units' linked groups receive; the setting is the presser's own."""
+
+    on: bool

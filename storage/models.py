@@ -101,6 +101,9 @@ class Person(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)
     reachable: bool = True
     active: bool = True
+    # A supervisor whose unit has a linked group still gets its scheduled messages privately,
+    # unless they turn that off (the button under /link's confirmation).
+    private_copies: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     created_at: datetime = _when(default=True)
 
 

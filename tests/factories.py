@@ -7,6 +7,7 @@ secretary = await make_person(session, 1001, "Nguyễn Văn An", tree.cell_a1, "
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,6 +24,16 @@ class Tree:
     cell_a1: Unit
     cell_a2: Unit
     cell_b1: Unit
+
+
+# When the test tree was imported: long before any month the tests report for (a cell without
+# valid_from owes reports only from the month it was imported).
+IMPORTED = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def imported_long_ago(*units: Unit) -> None:
+    for unit in units:
+        unit.created_at = IMPORTED
 
 
 async def make_tree(session: AsyncSession) -> Tree:
@@ -44,6 +55,8 @@ async def make_tree(session: AsyncSession) -> Tree:
     cell_b1 = await add_unit(
         session=session, code="PB-01", name="Chi bộ khu phố 3", kind="cell", parent=commune_b
     )
+    imported_long_ago(province, commune_a, commune_b, cell_a1, cell_a2, cell_b1)
+    await session.flush()
     return Tree(province, commune_a, commune_b, cell_a1, cell_a2, cell_b1)
 
 

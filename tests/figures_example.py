@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from factories import Tree, make_person, make_tree
+from factories import Tree, imported_long_ago, make_person, make_tree
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import MeetingReport, Person, Problem, Unit
@@ -76,6 +76,7 @@ async def build_example(session: AsyncSession) -> Example:
     b3 = await add_unit(
         session=session, code="PB-03", name="Chi bộ khu phố 7", kind="cell", parent=tree.commune_b
     )
+    imported_long_ago(a3, b2, b3)
     supervisor = await make_person(session, 9001, "Lê Thị Tỉnh", tree.province, "supervisor")
     commune_supervisor = await make_person(
         session, 9002, "Phạm Văn Xã", tree.commune_a, "supervisor"

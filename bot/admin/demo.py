@@ -37,6 +37,7 @@ from storage.models import (
     Problem,
     ProblemEvent,
     RoleAssignment,
+    Unit,
     table_of,
 )
 from storage.queries.audit import record
@@ -444,6 +445,14 @@ async def seed_demo(
     plan = plan_units(rng, periods)
     units_file = UnitsFile(plan.rows, [], frozenset(OPTIONAL_COLUMNS))
     ids = (await import_units(session=session, units_file=units_file, actor=actor)).ids
+    # The demo's history starts with its first month: as if the tree had been imported then
+    # (a cell owes reports from the month it was imported, rules.figures.expected_from).
+    units = table_of(Unit)
+    await session.exec(
+        sa.update(units)
+        .where(units.c.id.in_(list(ids.values())))
+        .values(created_at=datetime.combine(periods[0].first_day, time(0), tzinfo=tz))
+    )
 
     people = await _seed_people(session, rng, ids, plan, now - timedelta(days=120))
     secretary_of = {unit: person for person, unit, role in people if role == SECRETARY}

@@ -1,5 +1,6 @@
 """/link in a group chat: the supervisor picks which of their units the group serves (its
-summaries go there), or cancels.
+summaries go there), or cancels; the confirmation says what the group will receive and offers
+the supervisors to keep or stop private copies (bot.handlers.groups.copies).
 
 Asked in the group (`in_groups`): only the supervisor who typed /link can answer, since a press
 is applied only for the presser's own draft (another member's press is refused). The chat is
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 from bot.access import Action, can, scope
 from bot.flows.engine import Answer, Flow, Run, Step
 from bot.prompt import Option, Prompt
+from bot.render.summary import private_copies_buttons
 from storage.queries.audit import record
 from storage.queries.groups import link_group
 from storage.queries.units import unit_by_id
@@ -68,7 +70,10 @@ async def choose(run: Run[Data], answer: Answer) -> None:
         before={"unit_id": former} if former else None,
         after={"unit_id": unit.id},
     )
-    run.end(run.t("group.linked", unit=html.escape(unit.name)))
+    run.end(
+        run.t("group.linked", unit=html.escape(unit.name)) + "\n\n" + run.t("group.will_receive"),
+        private_copies_buttons(run.lang),
+    )
 
 
 FLOW = Flow(

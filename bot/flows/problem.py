@@ -22,7 +22,7 @@ from bot.render import problems as render
 from bot.rules import problems as rules
 from bot.rules.periods import Period, open_periods
 from bot.usecases import problems as usecases
-from storage.models import MeetingReport, Problem, Unit
+from storage.models import MeetingReport, Person, Problem, Unit
 from storage.queries.drafts import delete_draft, get_draft
 from storage.queries.problems import linkable_report, similar_open_problems
 from storage.queries.units import unit_by_id
@@ -305,6 +305,7 @@ async def take_similar(run: Run[Data], given: Answer) -> None:
         raise Refusal("problem.similar.gone")
     run.end(run.t("problem.supplemented", id=target.id))
     await _notify_handlers(run, target, "supplement", groups=False, id=target.id)
+    await _notify_first_reporter(run, target)
 
 
 async def ask_review(run: Run[Data]) -> Prompt:
@@ -371,6 +372,19 @@ async def _notify_handlers(
         lang = settings.default_language
         header = render.handler_header(lang, kind, **values)
         run.notify(group.chat_id, render.card_text(lang, card, moment, settings.tz, header))
+
+
+async def _notify_first_reporter(run: Run[Data], problem: Problem) -> None:
+    """An addition to a problem: the person who first raised it hears of it too (unless they
+    added it themselves)."""
+    reporter = await run.session.get(Person, problem.reporter_id) if problem.reporter_id else None
+    if reporter is None or problem.reporter_chat_id is None:
+        return
+    if reporter.id == run.draft.person_id:
+        return
+    lang = usecases.person_language(reporter, run.context.settings)
+    text = render.handler_header(lang, "supplement_reporter", id=problem.id, title=problem.title)
+    run.notify(problem.reporter_chat_id, text)
 
 
 FLOW = Flow(

@@ -62,7 +62,16 @@ async def take(run: Run[Data], answer: Answer) -> None:
     settings, days = context.settings, context.settings.problem_reopen_days
     actor = Actor(context.identity.person, context.identity.roles)
     outcome = await apply_action(
-        run.session, actor, data.problem_id, data.action, data.version, run.now, days, note, ticket
+        run.session,
+        actor,
+        data.problem_id,
+        data.action,
+        data.version,
+        run.now,
+        days,
+        note,
+        ticket,
+        due_days=settings.problem_due_map,
     )
     if outcome.refusal in RETRY_TICKET:  # another number may be typed
         raise Refusal(f"problem.refused.{outcome.refusal}", id=ticket, days=days)

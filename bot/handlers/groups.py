@@ -2,7 +2,10 @@
 
 A supervisor types /link in the group and answers the question of the group_link conversation
 (bot.flows.group_link), which only they may answer; the link is to a unit of their own subtree.
-/unlink undoes it.
+/unlink undoes it. The group then receives what the unit's supervisors receive (summaries,
+digests, escalations); each supervisor keeps a private copy unless they turn it off with the
+buttons under the confirmation (`PrivateCopies`: any supervisor may press them, the setting is
+the presser's own).
 """
 
 from __future__ import annotations
@@ -11,14 +14,19 @@ import html
 
 from telegram import Update
 
-from bot.access import Action, can
+from bot.access import Action, can, scope
 from bot.context import ChiboContext
 from bot.flows import group_link
 from bot.flows import telegram as flows_telegram
+from bot.payloads import PrivateCopies
+from bot.replies import answer
+from storage.queries.audience import set_private_copies
 from storage.queries.audit import record
 from storage.queries.groups import group_link as linked_unit
 from storage.queries.groups import unlink_group
 from storage.queries.units import unit_by_id
+
+BUTTONS = PrivateCopies  # registered by bot.app, handled by `copies`
 
 
 async def link(update: Update, context: ChiboContext) -> None:
@@ -50,3 +58,25 @@ async def unlink(update: Update, context: ChiboContext) -> None:
             )
             text = context.t("group.unlinked", unit=html.escape(unit.name))
     await update.effective_message.reply_text(text)
+
+
+async def copies(update: Update, context: ChiboContext) -> None:
+    """`PrivateCopies`: the presser's own private copies, remembered for all their units."""
+    query = update.callback_query
+    button = PrivateCopies.unpack(query.data)
+    person = context.identity.person
+    if person is None or not scope(context.identity.roles, Action.GROUP_LINK):
+        await answer(query, context.t("group.not_your_button"), alert=True)
+        return
+    async with context.db.session() as session:
+        former = await set_private_copies(session=session, person_id=person.id, on=button.on)
+        await record(
+            session=session,
+            **context.actor,
+            action="person.private_copies",
+            entity="person",
+            entity_id=person.id,
+            before={"private_copies": former},
+            after={"private_copies": button.on},
+        )
+    await answer(query, context.t(f"group.copies.done_{'on' if button.on else 'off'}"), alert=True)

@@ -233,7 +233,16 @@ async def _act(
         await flows_telegram.deliver(update, context, result, keep_pressed=True)
         return
     await answer(query, context.t("problem.done_toast"))
-    outcome = await take_action(context.db, who, problem_id, action, version, now(context), days)
+    outcome = await take_action(
+        context.db,
+        who,
+        problem_id,
+        action,
+        version,
+        now(context),
+        days,
+        due_days=context.settings.problem_due_map,
+    )
     if outcome.refusal is not None:  # changed between the check and the lock
         await update.effective_message.reply_text(
             render.refusal_text(context.lang, outcome.refusal, problem_id, days)

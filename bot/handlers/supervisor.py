@@ -22,10 +22,12 @@ from telegram.error import TelegramError
 from bot.access import Action, can, is_within, scope
 from bot.context import ChiboContext
 from bot.outbox import Sender
-from bot.payloads import MissingPage, Nudge, ShowMissing
+from bot.payloads import MissingPage, Nudge, ShowFull, ShowMissing
 from bot.render.keyboard import markup
 from bot.render.summary import (
     chart_caption,
+    full_lists_texts,
+    is_cut,
     missing_buttons,
     missing_text,
     moment,
@@ -43,7 +45,7 @@ from storage.queries.figures import missing_cells, month_summary, problem_rows, 
 from storage.queries.groups import group_link
 from storage.queries.units import unit_by_id
 
-BUTTONS = (ShowMissing, MissingPage, Nudge)  # registered by bot.app, handled by `press`
+BUTTONS = (ShowMissing, MissingPage, Nudge, ShowFull)  # registered by bot.app, handled by `press`
 PAGE = 10  # late cells per /missing page: one button each
 UPLOAD_PULSE = 4.0  # seconds between "sending a file…" chat actions while an export is built
 
@@ -58,11 +60,11 @@ async def summary(update: Update, context: ChiboContext) -> None:
     for root in roots:
         await update.effective_chat.send_action(ChatAction.TYPING)
         figures, chart = await summary_and_chart(
-            context.db, cal, root, period, utcnow(), context.lang
+            context.db, cal, root, period, utcnow(), context.lang, on_demand=True
         )
+        buttons = summary_buttons(context.lang, root.id, period, full=is_cut(figures))
         await update.effective_message.reply_text(
-            summary_text(context.lang, figures, cal.tz),
-            reply_markup=markup(summary_buttons(context.lang, root.id, period)),
+            summary_text(context.lang, figures, cal.tz), reply_markup=markup(buttons)
         )
         await update.effective_message.reply_photo(
             chart, caption=chart_caption(context.lang, figures)
@@ -96,6 +98,7 @@ async def export(update: Update, context: ChiboContext) -> None:
                     summary=figures,
                     reports=report_rows(session=session, root=root, period=period),
                     problems=problem_rows(session=session, root=root, start=start, end=end),
+                    month_end=end,
                 )
             await update.effective_message.reply_document(
                 InputFile(workbook, filename=_filename(root, period), read_file_handle=False),
@@ -112,7 +115,8 @@ async def export(update: Update, context: ChiboContext) -> None:
 
 
 async def press(update: Update, context: ChiboContext) -> None:
-    """sup:miss / sup:page / sup:nudge (bot.payloads; anything else never gets here)."""
+    """sup:miss / sup:page / sup:nudge / sup:full (bot.payloads; anything else never gets
+    here)."""
     button = None
     for kind in BUTTONS:
         button = button or kind.unpack(update.callback_query.data)
@@ -122,6 +126,8 @@ async def press(update: Update, context: ChiboContext) -> None:
         return
     if isinstance(button, Nudge):
         await _press_nudge(update, context, unit, button.period)
+    elif isinstance(button, ShowFull):
+        await _show_full(update, context, unit, button.period)
     else:
         await _show_missing(update, context, unit, button)
 
@@ -137,6 +143,18 @@ async def _show_missing(
         await edit(query, text, buttons)
     else:
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=buttons)
+
+
+async def _show_full(update: Update, context: ChiboContext, unit: Unit, period: Period) -> None:
+    """Every cell the summary names, without the cut (as many messages as it takes)."""
+    await answer(update.callback_query)
+    cal = Calendar.from_settings(context.settings)
+    async with context.db.session() as session:
+        figures = await month_summary(
+            session=session, root=unit, period=period, now=utcnow(), cal=cal
+        )
+    for text in full_lists_texts(context.lang, figures):
+        await context.bot.send_message(update.effective_chat.id, text)
 
 
 async def _press_nudge(update: Update, context: ChiboContext, cell: Unit, period: Period) -> None:

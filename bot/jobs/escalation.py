@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.jobs.base import JobEnv, JobResult, committees, record, send
 from bot.jobs.delivery import message
-from bot.render.summary import escalation_text, problem_digest_text
+from bot.render.summary import escalation_text, open_problem_buttons, problem_digest_text
 from bot.rules.figures import escalation_levels_due, problem_digest_due
 from bot.rules.periods import Period
 from bot.rules.problems import NORMAL
@@ -25,7 +25,7 @@ from storage.models import Problem, Unit
 from storage.queries import deliveries as outbox
 from storage.queries.audience import Chat, committee_chats, escalation_chain
 from storage.queries.deliveries import Outgoing
-from storage.queries.figures import unit_labels
+from storage.queries.figures import cells_and_communes
 from storage.queries.problems import new_problems_since, overdue_problems
 
 KIND, DIGEST_KIND = "escalation", "problem_digest"
@@ -45,7 +45,7 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
 async def _escalate(env: JobEnv, at: datetime, result: JobResult) -> None:
     async with env.db.session() as session:
         overdue = await overdue_problems(session=session, now=at)
-        cells = await unit_labels(session=session, ids={p.unit_id for p in overdue})
+        cells = await cells_and_communes(session=session, ids={p.unit_id for p in overdue})
         handlers: dict[int, tuple[Unit, list[Unit]]] = {}  # handling unit -> it, its chain
         items: list[Outgoing] = []
         for problem in overdue:
@@ -57,9 +57,9 @@ async def _escalate(env: JobEnv, at: datetime, result: JobResult) -> None:
             climbed = escalation_levels_due(problem.due_at, at, env.cal.escalation_delay)
             reached = chain[: min(climbed, len(chain))]
             chats = await committee_chats(session=session, unit_ids=[u.id for u in reached])
-            cell_name = cells[problem.unit_id][1]
+            cell = cells[problem.unit_id]
             for level, unit in enumerate(reached, start=1):
-                items += _escalations(env, problem, cell_name, handler, unit, level, chats, at)
+                items += _escalations(env, problem, cell, handler, unit, level, chats, at)
             problem.escalation_level = max(problem.escalation_level, len(reached))
         # one transaction: the levels and the messages that announce them go together
         result.recorded += len(await outbox.record(session=session, items=items, now=env.clock()))
@@ -68,7 +68,7 @@ async def _escalate(env: JobEnv, at: datetime, result: JobResult) -> None:
 def _escalations(
     env: JobEnv,
     problem: Problem,
-    cell_name: str,
+    cell: tuple[str, str],
     handler: Unit,
     unit: Unit,
     level: int,
@@ -82,8 +82,16 @@ def _escalations(
             f"{problem.id}:{unit.id}",
             message(
                 escalation_text(
-                    env.language(chat), problem, cell_name, handler.name, level, at, env.cal.tz
-                )
+                    env.language(chat),
+                    problem,
+                    cell[0],
+                    handler.name,
+                    level,
+                    at,
+                    env.cal.tz,
+                    commune=cell[1],
+                ),
+                open_problem_buttons(env.language(chat), problem.id),
             ),
         )
         for chat in chats.get(unit.id, [])
@@ -98,10 +106,10 @@ async def _digest(env: JobEnv, instant: datetime, result: JobResult) -> None:
         async with env.db.session() as session:
             arrived = await new_problems_since(session=session, unit=unit, since=since)
             listed = [p for p in arrived if p.urgency == NORMAL]
-            cells = await unit_labels(session=session, ids={p.unit_id for p in listed})
+            cells = await cells_and_communes(session=session, ids={p.unit_id for p in listed})
         if not listed:
             continue
-        named = [(problem, cells[problem.unit_id][1]) for problem in listed]
+        named = [(problem, *cells[problem.unit_id]) for problem in listed]
         items += [
             Outgoing(
                 chat.chat_id,

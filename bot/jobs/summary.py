@@ -1,8 +1,9 @@
 """The monthly summary, the day after the deadline, to every supervising unit.
 
 Each unit with supervisors or a linked group gets its own subtree's figures (never another
-unit's), in its group chat(s) if linked, else in its supervisors' private chats: the text with a
-"show missing cells" button, then the chart. Keys: (chat, "summary" / "summary_chart",
+unit's), in its group chat(s) and in its supervisors' private chats (unless one turned private
+copies off): the text naming the cells to act on, with a "show missing cells" button (and a
+"full list" one when the lists were cut), then the chart. Keys: (chat, "summary" / "summary_chart",
 "unit:period"). A unit whose messages are all recorded already is not even computed again.
 """
 
@@ -12,7 +13,7 @@ from datetime import datetime
 
 from bot.jobs.base import JobEnv, JobResult, all_recorded, committees, record, send
 from bot.jobs.delivery import message, picture
-from bot.render.summary import chart_caption, summary_buttons, summary_text
+from bot.render.summary import chart_caption, is_cut, summary_buttons, summary_text
 from bot.rules.figures import summary_due
 from bot.rules.periods import Period
 from bot.usecases.summary import summary_and_chart as figures_and_chart
@@ -40,7 +41,7 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
         for chat in chats:
             language = env.language(chat)
             text = summary_text(language, summary, env.cal.tz)
-            buttons = summary_buttons(language, unit.id, period)
+            buttons = summary_buttons(language, unit.id, period, full=is_cut(summary))
             items.append(Outgoing(chat.chat_id, KIND, ref, message(text, buttons)))
             caption = chart_caption(language, summary)
             items.append(Outgoing(chat.chat_id, CHART_KIND, ref, picture(chart, caption)))
@@ -50,7 +51,8 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
 
 
 async def summary_and_chart(
-    env: JobEnv, unit: Unit, period: Period, at: datetime, language: str
+    env: JobEnv, unit: Unit, period: Period, at: datetime, language: str, on_demand: bool = False
 ) -> tuple[MonthSummary, bytes]:
-    """The figures as of `at` and their chart (bot.usecases.summary)."""
-    return await figures_and_chart(env.db, env.cal, unit, period, at, language)
+    """The figures as of `at` and their chart (bot.usecases.summary); `on_demand` adds what
+    is open now (rules of storage.queries.figures.month_summary)."""
+    return await figures_and_chart(env.db, env.cal, unit, period, at, language, on_demand)

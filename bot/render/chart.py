@@ -1,5 +1,6 @@
 """The summary's chart (a PNG made with matplotlib's Agg backend, no display needed):
-completeness and timeliness by child unit, worst first, and the trend of the last 12 months.
+completeness and timeliness by child unit, worst first, and the trend of the last 12 months
+(from the first month with data: months before the cells started are left out, not 0%).
 
 The figures drawn are also written into the PNG's "Description" text chunk as JSON, so that the
 picture can be checked against the summary's text (tests do) without reading pixels.
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot import i18n
 from bot.render.summary import moment
+from bot.rules.figures import with_data
 from storage.queries.figures import MonthSummary, MonthTrend
 
 MAX_UNITS = 20  # bars; the worst ones, since the list is worst first
@@ -40,7 +42,7 @@ def chart_data(summary: MonthSummary, trend: Sequence[MonthTrend]) -> dict[str, 
                 "completeness": month.counts.completeness,
                 "timeliness": month.counts.timeliness,
             }
-            for month in trend
+            for month in with_data(trend)
         ],
     }
 
@@ -87,15 +89,16 @@ def _bars(language: str, axes: Any, units: list[dict[str, Any]]) -> None:
     completeness = [unit["completeness"] or 0 for unit in units][::-1]
     timeliness = [unit["timeliness"] or 0 for unit in units][::-1]
     height = 0.4
-    for values, shift, colour, key in (
-        (completeness, height / 2, COMPLETENESS_COLOUR, "chart.completeness"),
-        (timeliness, -height / 2, TIMELINESS_COLOUR, "chart.timeliness"),
+    for values, shift, colour, hatch, key in (
+        (completeness, height / 2, COMPLETENESS_COLOUR, None, "chart.completeness"),
+        (timeliness, -height / 2, TIMELINESS_COLOUR, "//", "chart.timeliness"),
     ):
         bars = axes.barh(
             [p + shift for p in positions],
             values,
             height,
             color=colour,
+            hatch=hatch,
             label=i18n.t(language, key),
         )
         axes.bar_label(bars, fmt="%d%%", fontsize=7, padding=2)
@@ -107,14 +110,22 @@ def _bars(language: str, axes: Any, units: list[dict[str, Any]]) -> None:
 
 def _trend(language: str, axes: Any, months: list[dict[str, Any]]) -> None:
     labels = [f"{m['period'][5:]}/{m['period'][2:4]}" for m in months]
-    for key, colour in (("completeness", COMPLETENESS_COLOUR), ("timeliness", TIMELINESS_COLOUR)):
+    # Equal values must not hide a line: different markers, one line dashed and drawn on top.
+    for key, colour, marker, style, size in (
+        ("completeness", COMPLETENESS_COLOUR, "o", "-", 8),
+        ("timeliness", TIMELINESS_COLOUR, "s", "--", 5),
+    ):
         axes.plot(
             labels,
             [m[key] for m in months],
-            marker="o",
+            marker=marker,
+            markersize=size,
+            linestyle=style,
             color=colour,
             label=i18n.t(language, f"chart.{key}"),
         )
+    if not months:
+        axes.text(0.5, 0.5, i18n.t(language, "chart.no_data"), ha="center", va="center")
     axes.set_ylim(0, 105)
     axes.set_title(i18n.t(language, "chart.trend"), fontsize=10)
     axes.tick_params(axis="x", labelsize=8)

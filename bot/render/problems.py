@@ -174,6 +174,7 @@ class Card:
     version: int
     events: list[tuple[ProblemEvent, Person | None]] = field(default_factory=list)
     report_period: str | None = None
+    commune: str = ""  # the unit above the cell: village names repeat across communes
 
 
 def card_text(lang: str, card: Card, now: datetime, tz: ZoneInfo, header: str = "") -> str:
@@ -197,7 +198,12 @@ def card_text(lang: str, card: Card, now: datetime, tz: ZoneInfo, header: str = 
         _t(
             lang,
             "problem.card.facts",
-            unit=_e(card.unit.name),
+            unit=_e(card.unit.name)
+            + (
+                " " + _t(lang, "problem.card.commune", commune=_e(card.commune))
+                if card.commune
+                else ""
+            ),
             reporter=_e(card.reporter.full_name if card.reporter else "?"),
             raised_by=_t(lang, f"problem.raised_by.{p.raised_by}"),
             status=status_label(lang, p.status),
@@ -402,7 +408,7 @@ def action_notices(
     notices = [reporter] if reporter else []
     if action == rules.FORWARD:
         notices += handler_notices(
-            card, recipients, groups, "forwarded", id=pid, unit=from_unit, **common
+            card, recipients, groups, "forwarded", id=pid, unit=from_unit, note=note or "", **common
         )
     return notices
 

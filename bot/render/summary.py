@@ -13,9 +13,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot import i18n
-from bot.payloads import MissingPage, Nudge, ShowMissing
+from bot.buttons import Payload
+from bot.payloads import MissingPage, Nudge, PrivateCopies, ProblemView, ShowFull, ShowMissing
 from bot.render import report
-from bot.rules.figures import Counts
+from bot.rules.figures import ATTENDANCE, NOBODY, NOT_HELD, CellState, Counts, by_commune
 from bot.rules.periods import Period
 from storage.models import Problem
 from storage.queries.figures import (
@@ -23,11 +24,11 @@ from storage.queries.figures import (
     MissingCell,
     MonthSummary,
     ProblemCounts,
-    ProblemFigures,
 )
 
 MAX_CHILDREN = 15  # lines of the breakdown by child unit; the export has them all
 MAX_LIST = 30  # problems in a daily digest
+MAX_NAMES = 8  # cells named in each of a summary's lists; a button shows them all
 TEXT_LIMIT = 4096
 
 # The buttons' callback data: payloads of bot.payloads, packed (the outbox keeps them as text).
@@ -76,12 +77,116 @@ def summary_text(language: str, summary: MonthSummary, tz: ZoneInfo) -> str:
         "",
         *_report_lines(t, total),
         "",
-        *_problem_lines(t, language, summary.problems),
+        *_problem_lines(t, language, summary, tz),
+        *_attention_lines(t, summary, MAX_NAMES),
         "",
         *_children_lines(t, summary.children),
-        *_unreachable_lines(t, summary),
+        *_unreachable_lines(t, summary, MAX_NAMES),
+        "",
+        t("summary.footer"),
     ]
-    return _clip("\n".join(lines).strip(), language)
+    return _clip("\n".join(line for line in _squeeze(lines)).strip(), language)
+
+
+def _squeeze(lines: Sequence[str]) -> list[str]:
+    """No two blank lines in a row."""
+    result: list[str] = []
+    for line in lines:
+        if line == "" and (not result or result[-1] == ""):
+            continue
+        result.append(line)
+    return result
+
+
+def full_lists_texts(language: str, summary: MonthSummary) -> list[str]:
+    """Every named cell of the summary (no cut), in messages of at most TEXT_LIMIT characters."""
+    t = _translator(language)
+    head = [
+        t("summary.full_title", period=summary.period.label),
+        f"<b>{html.escape(summary.unit.name)}</b>",
+    ]
+    lines = [*_attention_lines(t, summary, None), *_unreachable_lines(t, summary, None)]
+    if not any(lines):
+        lines = ["", t("summary.nothing_to_name")]
+    return split_messages([*head, *lines])
+
+
+def split_messages(lines: Sequence[str]) -> list[str]:
+    """Lines packed into messages under TEXT_LIMIT (a line longer than that is cut)."""
+    messages: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[: TEXT_LIMIT - 1]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > TEXT_LIMIT:
+            messages.append(current.strip())
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        messages.append(current.strip())
+    return messages
+
+
+def with_commune(language: str, cell: str, commune: str) -> str:
+    """A cell named to someone above its commune: village names repeat across communes."""
+    if not commune:
+        return html.escape(cell)
+    return i18n.t(
+        language, "cell.with_commune", cell=html.escape(cell), commune=html.escape(commune)
+    )
+
+
+def _cell_entry(t: Translate, kind: str, cell: CellState) -> str:
+    name = html.escape(cell.name)
+    if kind == NOT_HELD:
+        reason = html.escape(cell.reason or "") or t("summary.no_reason")
+        return t("summary.cell_not_held", name=name, reason=reason)
+    if kind == ATTENDANCE:
+        return t(
+            "summary.cell_attendance",
+            name=name,
+            rate=pct(cell.attendance),
+            unexcused=cell.unexcused,
+        )
+    return name
+
+
+def _attention_lines(t: Translate, summary: MonthSummary, limit: int | None) -> list[str]:
+    """The named lists, by commune; with `limit`, each list stops after that many cells and
+    says how many more there are."""
+    lines: list[str] = []
+    for kind, cells in summary.lists.items():
+        if kind == NOBODY or not cells:
+            continue
+        lines += ["", t(f"summary.list.{kind}", count=len(cells))]
+        lines += _named_cells(t, kind, cells, limit)
+    return lines
+
+
+def _named_cells(
+    t: Translate, kind: str, cells: Sequence[CellState], limit: int | None
+) -> list[str]:
+    shown = cells if limit is None else cells[:limit]
+    lines = [
+        t(
+            "summary.commune_line",
+            commune=html.escape(commune),
+            cells="; ".join(_cell_entry(t, kind, cell) for cell in group),
+        )
+        for commune, group in by_commune(shown)
+    ]
+    if len(cells) > len(shown):
+        lines.append(t("summary.more_cells", count=len(cells) - len(shown)))
+    return lines
+
+
+def is_cut(summary: MonthSummary, limit: int = MAX_NAMES) -> bool:
+    """Whether the summary's text leaves some named cells or people out (then it has a button
+    to the full list)."""
+    return any(len(cells) > limit for cells in summary.lists.values()) or (
+        len(summary.unreachable) > limit
+    )
 
 
 def _translator(language: str) -> Translate:
@@ -109,7 +214,9 @@ def _report_lines(t: Translate, total: Counts) -> list[str]:
         t("summary.held", held=total.held, not_held=total.not_held),
         t(
             "summary.attendance",
-            average=pct(total.average_attendance),
+            rate=pct(total.attendance),
+            present=total.present,
+            due=total.due,
             below=total.below_bar,
             unexcused=total.unexcused,
         ),
@@ -119,15 +226,25 @@ def _report_lines(t: Translate, total: Counts) -> list[str]:
     ]
 
 
-def _problem_lines(t: Translate, language: str, problems: ProblemFigures) -> list[str]:
+def _problem_lines(t: Translate, language: str, summary: MonthSummary, tz: ZoneInfo) -> list[str]:
+    problems = summary.problems
     counts = problems.total
-    lines = [t("summary.problems", **_problem_values(counts))]
+    lines = [t("summary.problems", period=summary.period.label, **_problem_values(counts))]
     for category, by_category in sorted(problems.by_category.items()):
         lines.append(
             t(
                 "summary.problem_category",
                 category=category_label(language, category),
                 **_problem_values(by_category),
+            )
+        )
+    if summary.open_now is not None:
+        lines.append(
+            t(
+                "summary.open_now",
+                moment=moment(summary.open_now.as_of, tz),
+                open=summary.open_now.open,
+                overdue=summary.open_now.overdue,
             )
         )
     return lines
@@ -165,24 +282,45 @@ def child_line(t: Translate, name: str, counts: Counts) -> str:
     )
 
 
-def _unreachable_lines(t: Translate, summary: MonthSummary) -> list[str]:
-    if not summary.unreachable:
+def _unreachable_lines(t: Translate, summary: MonthSummary, limit: int | None) -> list[str]:
+    """Cells where nobody uses Chibo and people the bot cannot reach: a phone call, not a
+    reminder."""
+    nobody = summary.lists[NOBODY]
+    if not nobody and not summary.unreachable:
         return []
-    lines = ["", t("summary.unreachable")]
-    for person in summary.unreachable:
+    lines = ["", t("summary.unreachable", count=len(nobody) + len(summary.unreachable))]
+    if nobody:
+        lines.append(t("summary.nobody", count=len(nobody)))
+        lines += _named_cells(t, NOBODY, nobody, limit)
+    people = summary.unreachable if limit is None else summary.unreachable[:limit]
+    if people:
+        lines.append(t("summary.blocked", count=len(summary.unreachable)))
+    for person in people:
         lines.append(
             t(
                 "summary.unreachable_line",
                 name=html.escape(person.full_name),
                 role=t(f"role.{person.role}"),
                 unit=html.escape(person.unit_name),
+                commune=html.escape(person.commune),
             )
         )
+    if len(summary.unreachable) > len(people):
+        lines.append(t("summary.more_people", count=len(summary.unreachable) - len(people)))
     return lines
 
 
-def summary_buttons(language: str, unit_id: int, period: Period) -> Buttons:
-    return [[(i18n.t(language, "summary.show_missing"), missing_data(unit_id, period, 0))]]
+def summary_buttons(language: str, unit_id: int, period: Period, full: bool = False) -> Buttons:
+    """ "Show missing cells"; with `full`, also the whole named lists the text had to cut."""
+    rows = [[(i18n.t(language, "summary.show_missing"), missing_data(unit_id, period, 0))]]
+    if full:
+        rows.append([(i18n.t(language, "summary.show_full"), full_data(unit_id, period))])
+    return rows
+
+
+def full_data(unit_id: int, period: Period) -> str:
+    """Every cell the summary's lists name, without the cut."""
+    return ShowFull(unit_id, period).pack()
 
 
 def missing_data(unit_id: int, period: Period, offset: int) -> str:
@@ -251,6 +389,13 @@ def missing_text(
     )
 
 
+def _plain_label(language: str, cell: MissingCell) -> str:
+    """A button's label (plain text, not HTML): the cell and its commune."""
+    if not cell.commune:
+        return cell.name
+    return i18n.t(language, "cell.with_commune", cell=cell.name, commune=cell.commune)
+
+
 def missing_buttons(
     language: str,
     unit_id: int,
@@ -262,7 +407,12 @@ def missing_buttons(
 ) -> Buttons:
     """One row per late cell: its name and a "Nhắc" (nudge) button; then the pages."""
     rows: Buttons = [
-        [(i18n.t(language, "missing.nudge", name=cell.name), nudge_data(cell.unit_id, period))]
+        [
+            (
+                i18n.t(language, "missing.nudge", name=_plain_label(language, cell)),
+                nudge_data(cell.unit_id, period),
+            )
+        ]
         for cell in cells
     ]
     navigation = []
@@ -336,6 +486,7 @@ def escalation_text(
     level: int,
     now: datetime,
     tz: ZoneInfo,
+    commune: str = "",
 ) -> str:
     overdue_days = max(0, (now - problem.due_at).days)
     key = "escalation.handler" if level == 1 else "escalation.above"
@@ -345,18 +496,25 @@ def escalation_text(
         number=problem.id,
         title=html.escape(problem.title),
         category=category_label(language, problem.category),
-        cell=html.escape(cell_name),
+        cell=with_commune(language, cell_name, commune),
         handler=html.escape(handler_name),
         due=day_text(problem.due_at.astimezone(tz).date()),
         days=overdue_days,
     )
 
 
+def open_problem_buttons(language: str, problem_id: int) -> Buttons:
+    """ "Xem phản ánh #N": opens the problem's card (bot.payloads.ProblemView)."""
+    return [
+        [(i18n.t(language, "escalation.open", number=problem_id), ProblemView(problem_id).pack())]
+    ]
+
+
 def problem_digest_text(
     language: str,
     unit_name: str,
     since: datetime,
-    problems: Sequence[tuple[Problem, str]],
+    problems: Sequence[tuple[Problem, str, str]],
     tz: ZoneInfo,
 ) -> str:
     lines = [
@@ -368,7 +526,7 @@ def problem_digest_text(
             count=len(problems),
         )
     ]
-    for problem, cell_name in problems[:MAX_LIST]:
+    for problem, cell_name, commune in problems[:MAX_LIST]:
         lines.append(
             i18n.t(
                 language,
@@ -376,10 +534,18 @@ def problem_digest_text(
                 number=problem.id,
                 category=category_label(language, problem.category),
                 title=html.escape(problem.title),
-                cell=html.escape(cell_name),
+                cell=with_commune(language, cell_name, commune),
             )
         )
     if len(problems) > MAX_LIST:
         lines.append(i18n.t(language, "problem_digest.more", count=len(problems) - MAX_LIST))
     lines.append(i18n.t(language, "problem_digest.hint"))
     return _clip("\n".join(lines), language)
+
+
+def private_copies_buttons(language: str) -> list[list[tuple[str, Payload]]]:
+    """Under /link's confirmation: keep, or stop, private copies of what the group receives."""
+    return [
+        [(i18n.t(language, f"group.copies.{value}"), PrivateCopies(value == "on"))]
+        for value in ("on", "off")
+    ]

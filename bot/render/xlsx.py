@@ -1,8 +1,10 @@
 """The /export spreadsheet (XlsxWriter in constant-memory mode: rows stream to disk as they come
 from the database, so a province's export does not sit in memory).
 
-Sheets: reports (every expected cell, its report or "missing"), problems (open now, or new or
-resolved in the month), completeness by unit (the summary's breakdown and its total). Headers in
+Sheets: reports (every expected cell with its commune, its report or "missing"), problems (raised
+or resolved in the month, or open at its end: the summary's time frame; with description, notes
+and each state's date), completeness by unit (the summary's breakdown and its total; attendance
+is the pooled rate, as its header says), and the cells the summary names. Headers in
 the user's language (Vietnamese by default); dates and times are real spreadsheet dates, in the
 configured time zone; percentages are fractions shown as percentages.
 """
@@ -17,15 +19,16 @@ from zoneinfo import ZoneInfo
 import xlsxwriter
 
 from bot import i18n
-from bot.rules.figures import share
+from bot.rules.figures import ATTENDANCE, NOT_HELD, CellState, share
 from bot.rules.periods import deadline_end
 from bot.rules.problems import OPEN_STATUSES
 from bot.rules.report import attendance_rate
-from storage.models import Problem
-from storage.queries.figures import MonthSummary, ProblemCounts, ReportRow
+from storage.models import ProblemEvent
+from storage.queries.figures import MonthSummary, ProblemCounts, ProblemRow, ReportRow
 
 REPORT_COLUMNS = (
     ("unit", 28),
+    ("commune", 28),
     ("code", 12),
     ("cell", 28),
     ("status", 12),
@@ -46,16 +49,39 @@ REPORT_COLUMNS = (
 )
 PROBLEM_COLUMNS = (
     ("number", 9),
+    ("commune", 28),
     ("cell", 28),
     ("category", 20),
     ("title", 40),
+    ("description", 50),
     ("urgency", 12),
     ("problem_status", 14),
     ("handler", 28),
     ("created", 17),
-    ("due", 12),
+    ("acknowledged", 17),
+    ("started", 17),
+    ("forwarded", 17),
     ("resolved", 17),
-    ("overdue", 9),
+    ("closed", 17),
+    ("due", 12),
+    ("overdue_end", 12),
+    ("notes", 60),
+)
+# The date of each state: the last event that led there (a reopened problem resolved again
+# shows its latest resolution).
+STATE_DATES = (
+    ("acknowledge",),
+    ("start", "reopen"),
+    ("forward",),
+    ("resolve",),
+    ("reject", "not_ours", "duplicate"),
+)
+ATTENTION_COLUMNS = (
+    ("list", 34),
+    ("commune", 28),
+    ("code", 12),
+    ("cell", 28),
+    ("detail", 40),
 )
 UNIT_COLUMNS = (
     ("unit", 32),
@@ -66,16 +92,16 @@ UNIT_COLUMNS = (
     ("timeliness", 12),
     ("held", 10),
     ("not_held", 10),
-    ("average_attendance", 12),
+    ("pooled_attendance", 16),
     ("below_bar", 10),
     ("good", 10),
     ("unexcused", 10),
     ("upper", 10),
     ("thematic", 12),
-    ("problems_new", 10),
-    ("problems_open", 10),
-    ("problems_overdue", 10),
+    ("problems_new", 12),
     ("problems_resolved", 12),
+    ("problems_open", 12),
+    ("problems_overdue", 12),
 )
 
 
@@ -131,7 +157,8 @@ async def write_export(
     deadline_day: int,
     summary: MonthSummary,
     reports: AsyncIterator[ReportRow],
-    problems: AsyncIterator[tuple[Problem, str, str]],
+    problems: AsyncIterator[ProblemRow],
+    month_end: datetime,
 ) -> None:
     """Write the workbook to `target` (a path or a binary file), consuming the two streams."""
     sheets = _Sheets(target, language, tz)
@@ -147,8 +174,9 @@ async def write_export(
     )
     deadline = deadline_end(summary.period, deadline_day, tz)
     await _reports(sheets, reports, deadline)
-    await _problems(sheets, problems, summary.as_of)
+    await _problems(sheets, problems, month_end)
     _units(sheets, summary)
+    _attention(sheets, summary)
     sheets.book.close()
 
 
@@ -157,7 +185,7 @@ async def _reports(sheets: _Sheets, rows: AsyncIterator[ReportRow], deadline: da
     number = 0
     async for number, row in _numbered(rows):
         report = row.report
-        values: list[Any] = [row.child_name, row.unit_code, row.unit_name]
+        values: list[Any] = [row.child_name, row.commune, row.unit_code, row.unit_name]
         if report is None:
             values.append(sheets.t("xlsx.status.missing"))
         else:
@@ -201,31 +229,104 @@ def _upper(name: str | None, position: str | None) -> str | None:
     return f"{name} ({position})" if position else name
 
 
-async def _problems(
-    sheets: _Sheets, rows: AsyncIterator[tuple[Problem, str, str]], now: datetime
-) -> None:
+async def _problems(sheets: _Sheets, rows: AsyncIterator[ProblemRow], end: datetime) -> None:
+    """The month's problems (the summary's time frame); "overdue" is at the month's end."""
     sheet = sheets.sheet("xlsx.sheet.problems", PROBLEM_COLUMNS)
     number = 0
-    async for number, (problem, cell_name, handler_name) in _numbered(rows):
-        is_open = problem.status in OPEN_STATUSES
+    async for number, row in _numbered(rows):
+        problem = row.problem
+        dates = [_last_event(sheets, row.events, actions) for actions in STATE_DATES]
+        if problem.resolved_at is not None:
+            dates[3] = sheets.local(problem.resolved_at)
         sheets.write(
             sheet,
             number,
             [
                 problem.id,
-                cell_name,
+                row.commune,
+                row.cell,
                 _label(sheets, "problem.category", problem.category),
                 problem.title,
+                problem.description,
                 _label(sheets, "problem.urgency", problem.urgency),
                 _label(sheets, "problem.status", problem.status),
-                handler_name,
+                row.handler,
                 (sheets.local(problem.created_at), sheets.moment),
+                *((value, sheets.moment) if value else None for value in dates),
                 (sheets.local(problem.due_at).date(), sheets.date),
-                (sheets.local(problem.resolved_at), sheets.moment) if problem.resolved_at else None,
-                sheets.yes_no(is_open and problem.due_at < now),
+                sheets.yes_no(_open_at(problem, end) and problem.due_at < end),
+                _notes(sheets, row.events),
             ],
         )
     sheet.autofilter(0, 0, number, len(PROBLEM_COLUMNS) - 1)
+
+
+def _open_at(problem: Any, instant: datetime) -> bool:
+    """Raised before `instant` and not closed by then (storage.queries.figures._open_at)."""
+    if problem.created_at >= instant:
+        return False
+    if problem.status in OPEN_STATUSES:
+        return True
+    return (problem.resolved_at or problem.updated_at) >= instant
+
+
+def _last_event(sheets: _Sheets, events: list[ProblemEvent], actions: tuple[str, ...]) -> Any:
+    moments = [event.created_at for event in events if event.action in actions]
+    return sheets.local(max(moments)) if moments else None
+
+
+def _notes(sheets: _Sheets, events: list[ProblemEvent]) -> str | None:
+    """Every note of the problem's handling, dated, oldest first."""
+    lines = [
+        f"{sheets.local(event.created_at):%d/%m/%Y} "
+        f"{_label(sheets, 'problem.event', event.action)}: {event.note}"
+        for event in events
+        if event.note and event.action != "raise"
+    ]
+    return "\n".join(lines) or None
+
+
+def _attention(sheets: _Sheets, summary: MonthSummary) -> None:
+    """The cells the summary's text names, every one of them, with the same details."""
+    sheet = sheets.sheet("xlsx.sheet.attention", ATTENTION_COLUMNS)
+    row = 0
+    for kind, cells in summary.lists.items():
+        for cell in cells:
+            row += 1
+            sheets.write(
+                sheet,
+                row,
+                [
+                    sheets.t(f"xlsx.list.{kind}"),
+                    cell.commune,
+                    cell.code,
+                    cell.name,
+                    _detail(sheets, kind, cell),
+                ],
+            )
+    for person in summary.unreachable:
+        row += 1
+        sheets.write(
+            sheet,
+            row,
+            [
+                sheets.t("xlsx.list.unreachable"),
+                person.commune,
+                None,
+                person.unit_name,
+                f"{person.full_name} – {sheets.t(f'role.{person.role}')}",
+            ],
+        )
+    sheet.autofilter(0, 0, row, len(ATTENTION_COLUMNS) - 1)
+
+
+def _detail(sheets: _Sheets, kind: str, cell: CellState) -> str | None:
+    if kind == NOT_HELD:
+        return cell.reason or None
+    if kind == ATTENDANCE:
+        rate = "–" if cell.attendance is None else f"{cell.attendance}%"
+        return sheets.t("xlsx.attendance_detail", rate=rate, unexcused=cell.unexcused)
+    return None
 
 
 def _label(sheets: _Sheets, prefix: str, code: str) -> str:
@@ -269,14 +370,14 @@ def _unit_values(
         ratio(counts.on_time, counts.expected),
         count(counts.held),
         count(counts.not_held),
-        ratio(counts.rate_sum, counts.rated),
+        ratio(counts.present, counts.due),
         count(counts.below_bar),
         count(counts.good),
         count(counts.unexcused),
         count(counts.upper),
         count(counts.thematic),
         count(problems.new),
+        count(problems.resolved),
         count(problems.open),
         count(problems.overdue),
-        count(problems.resolved),
     ]

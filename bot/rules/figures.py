@@ -1,10 +1,14 @@
 """The supervising committee's figures and the scheduler's calendar, as pure functions.
 
-Figures (DOMAIN.md): expected reports are the cells active for the whole month; completeness is
+Figures (DOMAIN.md): expected reports are the cells active for the whole month and started by
+then (`valid_from`, or else the month the cell was imported: months before are "no data", not
+0%); completeness is
 received ÷ expected, timeliness is received by the deadline ÷ expected (first submission time);
 "not held" counts as received but not as a meeting held. A meeting's attendance rate is
 present ÷ (members − exempt) (rules.report.attendance_rate); the quality bar is attendance
-above 85% and no unexcused absence (rules.report.quality).
+above 85% and no unexcused absence (rules.report.quality). The attendance of many meetings is
+one pooled rate: all present ÷ all expected to attend (`Counts.attendance`), never an average
+of rates.
 
 Calendar: every scheduled message belongs to a *step* with a planned instant (a reminder step
 of a period, the monthly summary, a weekly digest, a daily problem digest). A step is due from
@@ -14,13 +18,14 @@ still sent when it comes back, and only the outbox key stops it from going twice
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.rules.periods import Period, deadline_day, open_periods
+from bot.rules.report import first_expected
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -28,6 +33,7 @@ if TYPE_CHECKING:
 # rules.report.QUALITY_THRESHOLD (attendance strictly above 85%) as a fraction, so that SQL can
 # compare integers: 20·present > 17·(members − exempt).
 QUALITY_NUMERATOR, QUALITY_DENOMINATOR = 17, 20
+T = TypeVar("T")
 # A step is due at least this long after its instant, even with catch_up_hours = 0: a run fired by
 # the scheduler a few seconds late must still see it.
 MIN_WINDOW = timedelta(hours=1)
@@ -58,8 +64,9 @@ def above_bar(present: int, members: int, exempt: int | None) -> bool:
 class Counts:
     """The report figures of a set of cells for one month (one child unit, or a whole subtree).
 
-    Counts of cells; `rate_sum` / `rated` is the average attendance rate over the meetings held
-    with usable attendance figures. Sums of Counts are Counts, so totals add children up.
+    Counts of cells; over the meetings held with usable attendance figures (`rated`),
+    `present` people attended of `due` expected to attend (the pooled rate), and `rate_sum` is
+    the sum of their own rates. Sums of Counts are Counts, so totals add children up.
     """
 
     expected: int = 0
@@ -74,6 +81,8 @@ class Counts:
     unexcused: int = 0  # meetings with at least one unexcused absence
     upper: int = 0  # meetings attended by an upper-level committee member
     thematic: int = 0  # cells with a thematic meeting this quarter (up to this month)
+    present: int = 0  # people present at the rated meetings
+    due: int = 0  # people expected to attend them (members − exempt)
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -100,8 +109,14 @@ class Counts:
         return percent(self.on_time, self.expected)
 
     @property
+    def attendance(self) -> int | None:
+        """The pooled attendance rate: everyone present ÷ everyone expected to attend, over the
+        meetings held with attendance figures, as a whole percentage."""
+        return percent(self.present, self.due)
+
+    @property
     def average_attendance(self) -> int | None:
-        """The average attendance rate of the meetings held, as a whole percentage."""
+        """The plain average of each meeting's rate (not shown: `attendance` is the figure)."""
         return percent(self.rate_sum, self.rated)
 
     @property
@@ -125,6 +140,112 @@ def worst_first(counts: Counts, name: str) -> tuple[int, int, str]:
         101 if timeliness is None else timeliness,
         name,
     )
+
+
+def is_quarter_end(period: Period) -> bool:
+    """The quarter's last month: a cell without a thematic meeting by now has missed it."""
+    return period.month % 3 == 0
+
+
+def expected_from(valid_from: date | None, imported_on: date) -> date:
+    """The first day of the first month a cell owes a report: the month it became valid (the
+    next one when it began mid-month), else the month it was imported (history before Chibo is
+    "no data"). The same start as a cell's history (rules.report.first_expected)."""
+    first = first_expected(valid_from, imported_on)
+    assert first is not None  # the import date is always known
+    return first.first_day
+
+
+def is_expected(
+    valid_from: date | None, valid_to: date | None, imported_on: date, period: Period
+) -> bool:
+    """Expected to report for `period`: started by its first day (`expected_from`) and valid
+    until its last (rules.org.is_active_in)."""
+    started = expected_from(valid_from, imported_on) <= period.first_day
+    return started and (valid_to is None or valid_to >= period.last_day)
+
+
+def with_data(months: Sequence[T]) -> list[T]:
+    """The trend's months from the first one with any cell expected (a `.counts.expected`):
+    months before Chibo held data are left out, not drawn at 0%."""
+    months = list(months)
+    for index, month in enumerate(months):
+        if month.counts.expected:  # type: ignore[attr-defined]
+            return [m for m in months[index:] if m.counts.expected]  # type: ignore[attr-defined]
+    return []
+
+
+# --- the cells a committee should act on -------------------------------------------------------
+
+MISSING, NOT_HELD, ATTENDANCE, NO_THEMATIC, NOBODY = (
+    "missing",
+    "not_held",
+    "attendance",
+    "no_thematic",
+    "nobody",
+)
+ATTENTION_LISTS = (MISSING, NOT_HELD, ATTENDANCE, NO_THEMATIC, NOBODY)
+
+
+@dataclass(frozen=True)
+class CellState:
+    """One expected cell in a month, as the summary's lists need it."""
+
+    unit_id: int
+    code: str
+    name: str
+    commune: str  # the unit directly above the cell (đảng ủy xã / phường / đặc khu)
+    reported: bool = False
+    held: bool | None = None
+    reason: str | None = None  # why the meeting was not held
+    present: int | None = None
+    due: int | None = None  # members − exempt
+    unexcused: int = 0
+    thematic: bool = False  # a thematic meeting this quarter, up to this month
+    on_chibo: bool = True  # someone may report for it (a secretary or deputy on Chibo)
+
+    @property
+    def attendance(self) -> int | None:
+        return percent(self.present, self.due) if self.present is not None and self.due else None
+
+    @property
+    def poor_attendance(self) -> bool:
+        """Held with attendance at or below 85%, or with someone absent without reason."""
+        if not (self.reported and self.held):
+            return False
+        below = (
+            self.present is not None
+            and bool(self.due)
+            and not (QUALITY_DENOMINATOR * self.present > QUALITY_NUMERATOR * (self.due or 0))
+        )
+        return below or self.unexcused > 0
+
+
+def attention_lists(cells: Iterable[CellState], quarter_end: bool) -> dict[str, list[CellState]]:
+    """The named lists of a summary, each by commune then code: cells that did not report, did
+    not meet, met with poor attendance or unexcused absences, have no thematic meeting by the
+    quarter's last month, and cells where nobody uses Chibo (a phone call, not a reminder)."""
+    lists: dict[str, list[CellState]] = {name: [] for name in ATTENTION_LISTS}
+    for cell in sorted(cells, key=lambda c: (c.commune, c.code)):
+        if not cell.reported and cell.on_chibo:
+            lists[MISSING].append(cell)
+        elif cell.held is False:
+            lists[NOT_HELD].append(cell)
+        if cell.poor_attendance:
+            lists[ATTENDANCE].append(cell)
+        if quarter_end and not cell.thematic:
+            lists[NO_THEMATIC].append(cell)
+        if not cell.on_chibo:
+            lists[NOBODY].append(cell)
+    return lists
+
+
+def by_commune(cells: Sequence[CellState]) -> list[tuple[str, list[CellState]]]:
+    """Cells grouped by commune, in the order given."""
+    groups: dict[str, list[CellState]] = {}
+    for cell in cells:
+        groups.setdefault(cell.commune, []).append(cell)
+    return list(groups.items())
 
 
 def quarter_periods(period: Period) -> list[Period]:

@@ -53,8 +53,9 @@ _TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     REOPEN: ((RESOLVED,), IN_PROGRESS),
 }
 
-# The handler explains a closing decision; the reporter explains why it is not fixed.
-_NEEDS_NOTE = frozenset({RESOLVE, REJECT, NOT_OURS, REOPEN})
+# The handler explains a closing decision or why it goes up; the reporter explains why it is
+# not fixed.
+_NEEDS_NOTE = frozenset({FORWARD, RESOLVE, REJECT, NOT_OURS, REOPEN})
 
 TITLE_MIN, TITLE_MAX = 3, 120
 DESCRIPTION_MIN, DESCRIPTION_MAX = 3, 2000

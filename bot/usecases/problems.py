@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -174,9 +174,12 @@ def person_language(person: Person | None, settings: Settings) -> str:
 async def load_card(session: AsyncSession, problem: Problem, events: int = 5) -> render.Card:
     """Everything a problem's card shows."""
     report = await session.get(MeetingReport, problem.report_id) if problem.report_id else None
+    unit = await unit_by_id(session=session, unit_id=problem.unit_id)
+    parent = await unit_by_id(session=session, unit_id=unit.parent_id) if unit.parent_id else None
     return render.Card(
         problem=problem,
-        unit=await unit_by_id(session=session, unit_id=problem.unit_id),
+        commune=parent.name if parent else "",  # village names repeat across communes
+        unit=unit,
         handling_unit=await unit_by_id(session=session, unit_id=problem.handling_unit_id),
         reporter=await session.get(Person, problem.reporter_id) if problem.reporter_id else None,
         version=await state_version(session=session, problem_id=problem.id),
@@ -285,20 +288,25 @@ async def apply_action(
     reopen_days: int,
     note: str | None = None,
     ticket: int | None = None,
+    due_days: dict[str, int] | None = None,
 ) -> Outcome:
-    """Check and apply one action in the caller's transaction, the problem's row locked."""
+    """Check and apply one action in the caller's transaction, the problem's row locked. A
+    problem forwarded up gets its own due date at the new level (from `due_days`, the
+    handling days by category), not what is left of the lower level's."""
     problem = await problem_by_id(session=session, problem_id=problem_id, for_update=True)
     why = await refusal(session, actor, problem, action, version, now, reopen_days)
     if why is not None:
         card = await load_card(session, problem) if why == "stale" else None
         return Outcome(refusal=why, card=card)
-    extra: dict[str, int] = {}
+    extra: dict[str, Any] = {}
     handling = await unit_by_id(session=session, unit_id=problem.handling_unit_id)
     if action == rules.FORWARD:
         upper = await forward_target(session, handling)
         if upper is None:
             return Outcome(refusal="no_upper")
         extra["handling_unit_id"] = upper.id
+        if due_days is not None:
+            extra["due_at"] = rules.due_at(now, problem.category, due_days)
     if action == rules.MARK_DUPLICATE:
         why = await duplicate_refusal(session, actor, problem, ticket)
         if why is not None:
@@ -331,11 +339,12 @@ async def take_action(
     reopen_days: int,
     note: str | None = None,
     ticket: int | None = None,
+    due_days: dict[str, int] | None = None,
 ) -> Outcome:
     """`apply_action` in a transaction of its own."""
     async with db.session() as session:
         return await apply_action(
-            session, actor, problem_id, action, version, now, reopen_days, note, ticket
+            session, actor, problem_id, action, version, now, reopen_days, note, ticket, due_days
         )
 
 

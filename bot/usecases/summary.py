@@ -14,12 +14,21 @@ from storage.queries.figures import MonthSummary, month_summary, trend
 
 
 async def summary_and_chart(
-    db: Database, cal: Calendar, unit: Unit, period: Period, at: datetime, language: str
+    db: Database,
+    cal: Calendar,
+    unit: Unit,
+    period: Period,
+    at: datetime,
+    language: str,
+    on_demand: bool = False,
 ) -> tuple[MonthSummary, bytes]:
-    """The figures as of `at` and their chart (drawn in a worker thread)."""
+    """The figures as of `at` and their chart (drawn in a worker thread); `on_demand` (/summary)
+    adds what is open now (rules of storage.queries.figures.month_summary)."""
     months = last_months(period)
     async with db.session() as session:
-        summary = await month_summary(session=session, root=unit, period=period, now=at, cal=cal)
+        summary = await month_summary(
+            session=session, root=unit, period=period, now=at, cal=cal, on_demand=on_demand
+        )
         months_trend = await trend(
             session=session,
             root=unit,

@@ -25,7 +25,7 @@ class Chat:
 
 def _supervisors_of(unit_ids: Sequence[int]) -> Select:
     return (
-        select(RoleAssignment.unit_id, Person.telegram_id, Person.language)
+        select(RoleAssignment.unit_id, Person.telegram_id, Person.language, Person.private_copies)
         .join(Person, col(Person.id) == col(RoleAssignment.person_id))
         .where(
             col(RoleAssignment.unit_id).in_(unit_ids),
@@ -40,8 +40,10 @@ def _supervisors_of(unit_ids: Sequence[int]) -> Select:
 async def committee_chats(
     *, session: AsyncSession, unit_ids: Sequence[int]
 ) -> dict[int, list[Chat]]:
-    """For each unit: its linked group chats if it has any, else its supervisors' private chats
-    (a unit with neither is left out). A unit's messages never go to another unit's group."""
+    """For each unit: its linked group chats, then its supervisors' private chats (a supervisor
+    who turned private copies off is left out when the unit has a group); a unit with neither
+    is left out. A chat appears once per unit; a unit's messages never go to another unit's
+    group."""
     groups: dict[int, list[Chat]] = {}
     result = await session.exec(
         select(GroupLink.unit_id, GroupLink.chat_id)
@@ -51,13 +53,30 @@ async def committee_chats(
     for unit_id, chat_id in result.all():
         groups.setdefault(unit_id, []).append(Chat(chat_id))
     supervisors: dict[int, list[Chat]] = {}
-    for unit_id, telegram_id, language in (await session.exec(_supervisors_of(unit_ids))).all():  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
-        supervisors.setdefault(unit_id, []).append(Chat(telegram_id, language))
-    return {
-        unit_id: groups.get(unit_id) or supervisors[unit_id]
-        for unit_id in unit_ids
-        if unit_id in groups or unit_id in supervisors
-    }
+    rows = await session.exec(_supervisors_of(unit_ids))  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
+    for unit_id, telegram_id, language, copies in rows.all():
+        if copies or unit_id not in groups:
+            supervisors.setdefault(unit_id, []).append(Chat(telegram_id, language))
+    chats: dict[int, list[Chat]] = {}
+    for unit_id in unit_ids:
+        seen: set[int] = set()
+        for chat in [*groups.get(unit_id, []), *supervisors.get(unit_id, [])]:
+            if chat.chat_id not in seen:
+                seen.add(chat.chat_id)
+                chats.setdefault(unit_id, []).append(chat)
+    return chats
+
+
+async def set_private_copies(*, session: AsyncSession, person_id: int, on: bool) -> bool:
+    """Turn a supervisor's private copies on or off; returns the former value."""
+    person = await session.get(Person, person_id)
+    if person is None:
+        return True
+    former = person.private_copies
+    person.private_copies = on
+    session.add(person)
+    await session.flush()
+    return former
 
 
 async def supervising_units(*, session: AsyncSession) -> list[Unit]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, or_, text, true
@@ -24,7 +24,10 @@ from bot.rules.figures import (
     QUALITY_DENOMINATOR,
     QUALITY_NUMERATOR,
     Calendar,
+    CellState,
     Counts,
+    attention_lists,
+    is_quarter_end,
     month_bounds,
     quarter_periods,
     total,
@@ -32,9 +35,17 @@ from bot.rules.figures import (
 )
 from bot.rules.org import REPORTING_ROLES
 from bot.rules.periods import Period, deadline_day, deadline_end
-from bot.rules.problems import OPEN_STATUSES, RESOLVED
+from bot.rules.problems import CLOSED_STATUSES, OPEN_STATUSES, RESOLVED
 from bot.rules.report import THEMATIC
-from storage.models import MeetingReport, Person, Problem, RoleAssignment, Unit, table_of
+from storage.models import (
+    MeetingReport,
+    Person,
+    Problem,
+    ProblemEvent,
+    RoleAssignment,
+    Unit,
+    table_of,
+)
 from storage.queries.units import active_between
 
 CELL = "cell"
@@ -93,12 +104,21 @@ def _child(root: Unit) -> ColumnElement[int]:
     return child_of(col(Unit.path), literal(len(root.path), Integer))
 
 
+def started_by(period: Period) -> ColumnElement[bool]:
+    """Condition on Unit: a cell with no `valid_from` owes reports from the month it was
+    imported (rules.figures.expected_from); one with `valid_from` is checked by active_between.
+    The import month is taken in UTC: a few hours' difference at a month's edge."""
+    started = datetime.combine(period.next().first_day, time(0), tzinfo=UTC)
+    return or_(col(Unit.valid_from).is_not(None), col(Unit.created_at) < started)
+
+
 def _expected(root: Unit, period: Period) -> list[ColumnElement[bool]]:
     """Conditions on Unit: a cell of the subtree expected to report for the month."""
     return [
         in_subtree(root),
         col(Unit.kind) == CELL,
         active_between(period.first_day, period.last_day),
+        started_by(period),
     ]
 
 
@@ -212,6 +232,8 @@ async def counts_by_child(
             _flag(and_(r.held, func.coalesce(r.absent_unexcused, 0) > 0)),
             _flag(and_(r.held, func.coalesce(r.upper_attendee_name, "") != "")),
             thematic_count,
+            func.coalesce(func.sum(case((rated, r.present), else_=0)), 0),
+            func.coalesce(func.sum(case((rated, due), else_=0)), 0),
         )
         .select_from(Unit)
         .outerjoin(month, on)
@@ -236,8 +258,27 @@ async def unit_labels(*, session: AsyncSession, ids: Iterable[int]) -> dict[int,
     return {unit_id: (code, name) for unit_id, code, name in result.all()}
 
 
+async def cells_and_communes(
+    *, session: AsyncSession, ids: Iterable[int]
+) -> dict[int, tuple[str, str]]:
+    """Cells' names and their communes' (the unit directly above), by id."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    parent = table_of(Unit).alias("parent")
+    result = await session.exec(
+        select(Unit.id, Unit.name, func.coalesce(parent.c.name, ""))
+        .outerjoin(parent, parent.c.id == col(Unit.parent_id))
+        .where(col(Unit.id).in_(ids))
+    )
+    return {unit_id: (name, commune) for unit_id, name, commune in result.all()}
+
+
 @dataclass(frozen=True)
 class ProblemCounts:
+    """For one month: problems raised in it (`new`), resolved in it, and still open at its end
+    (`open`, of which `overdue` were past their due date then)."""
+
     new: int = 0
     open: int = 0
     overdue: int = 0
@@ -254,7 +295,7 @@ class ProblemCounts:
 
 @dataclass
 class ProblemFigures:
-    """Problems raised in the subtree: new and resolved in the month, open and overdue now."""
+    """Problems raised in the subtree, all in the month's own time frame (see ProblemCounts)."""
 
     by_category: dict[str, ProblemCounts] = field(default_factory=dict)
     by_child: dict[int | None, ProblemCounts] = field(default_factory=dict)  # None: the root
@@ -267,12 +308,29 @@ class ProblemFigures:
         return result
 
 
-async def problem_figures(
-    *, session: AsyncSession, root: Unit, start: datetime, end: datetime, now: datetime
-) -> ProblemFigures:
-    """Counts by child unit and category; the month is [start, end), `now` decides "overdue"."""
+def _closed_at() -> ColumnElement[Any]:
+    """When a closed problem was closed: resolved_at, else its last change (rejected, not
+    ours, duplicate); NULL while it is open."""
     p = Problem
-    is_open = col(p.status).in_(OPEN_STATUSES)
+    return case(
+        (col(p.status).in_(CLOSED_STATUSES), func.coalesce(col(p.resolved_at), col(p.updated_at))),
+        else_=None,
+    )
+
+
+def _open_at(instant: datetime) -> ColumnElement[bool]:
+    """Condition on Problem: raised before `instant` and not closed by then."""
+    closed_at = _closed_at()
+    return and_(col(Problem.created_at) < instant, or_(closed_at.is_(None), closed_at >= instant))
+
+
+async def problem_figures(
+    *, session: AsyncSession, root: Unit, start: datetime, end: datetime
+) -> ProblemFigures:
+    """Counts by child unit and category for the month [start, end): raised in it, resolved in
+    it, open at its end and overdue then. A problem raised after `end` is in none of them."""
+    p = Problem
+    open_at_end = _open_at(end)
     new = and_(col(p.created_at) >= start, col(p.created_at) < end)
     resolved = and_(
         col(p.status) == RESOLVED, col(p.resolved_at) >= start, col(p.resolved_at) < end
@@ -283,13 +341,13 @@ async def problem_figures(
             child,
             col(p.category),
             _flag(new),
-            _flag(is_open),
-            _flag(and_(is_open, col(p.due_at) < now)),
+            _flag(open_at_end),
+            _flag(and_(open_at_end, col(p.due_at) < end)),
             _flag(resolved),
         )
         .select_from(p)
         .join(Unit, col(Unit.id) == col(p.unit_id))
-        .where(in_subtree(root), or_(is_open, new, resolved))
+        .where(in_subtree(root), or_(open_at_end, new, resolved))
         .group_by(child, col(p.category))
     )
     figures = ProblemFigures()
@@ -298,6 +356,29 @@ async def problem_figures(
         figures.by_category[category] = figures.by_category.get(category, ProblemCounts()) + counts
         figures.by_child[child_id] = figures.by_child.get(child_id, ProblemCounts()) + counts
     return figures
+
+
+@dataclass(frozen=True)
+class OpenNow:
+    """Problems of the subtree open at `as_of` (an on-demand view only), and how many overdue."""
+
+    as_of: datetime
+    open: int
+    overdue: int
+
+
+async def open_now(*, session: AsyncSession, root: Unit, now: datetime) -> OpenNow:
+    p = Problem
+    is_open = col(p.status).in_(OPEN_STATUSES)
+    row = (
+        await session.exec(
+            select(func.count(), _flag(col(p.due_at) < now))
+            .select_from(p)
+            .join(Unit, col(Unit.id) == col(p.unit_id))
+            .where(in_subtree(root), is_open)
+        )
+    ).one()
+    return OpenNow(now, *row)
 
 
 @dataclass(frozen=True)
@@ -326,9 +407,12 @@ async def trend(
     periods = sorted(deadlines)
     expected_row = (
         await session.exec(
-            select(*(_flag(active_between(p.first_day, p.last_day)) for p in periods)).where(
-                in_subtree(root), col(Unit.kind) == CELL
-            )
+            select(
+                *(
+                    _flag(and_(active_between(p.first_day, p.last_day), started_by(p)))
+                    for p in periods
+                )
+            ).where(in_subtree(root), col(Unit.kind) == CELL)
         )
     ).one()
     r = MeetingReport
@@ -344,6 +428,13 @@ async def trend(
         or_(
             col(Unit.valid_to).is_(None),
             col(Unit.valid_to) >= of_month({p: p.last_day for p in periods}),
+        ),
+        or_(
+            col(Unit.valid_from).is_not(None),
+            col(Unit.created_at)
+            < of_month(
+                {p: datetime.combine(p.next().first_day, time(0), tzinfo=UTC) for p in periods}
+            ),
         ),
     )
     rows = (
@@ -369,11 +460,115 @@ async def trend(
     ]
 
 
+def _on_chibo() -> ColumnElement[bool]:
+    """Condition on Unit: someone active on Chibo may report for the cell."""
+    return (
+        select(RoleAssignment.id)
+        .join(Person, col(Person.id) == col(RoleAssignment.person_id))
+        .where(
+            col(RoleAssignment.unit_id) == col(Unit.id),
+            col(RoleAssignment.role).in_(REPORTING_ROLES),
+            col(RoleAssignment.revoked_at).is_(None),
+            col(Person.active),
+        )
+        .correlate(Unit)
+        .exists()
+    )
+
+
+async def cell_states(
+    *, session: AsyncSession, root: Unit, period: Period, quarter_end: bool
+) -> list[CellState]:
+    """The expected cells of the subtree that a summary names (rules.figures.attention_lists):
+    no report, not held, attendance at or below 85% or unexcused absences, nobody on Chibo and,
+    when `quarter_end`, no thematic meeting this quarter. With their commune, by commune."""
+    parent = table_of(Unit).alias("parent")
+    r = MeetingReport
+    due = col(r.members) - func.coalesce(col(r.exempt), 0)
+    thematic_reports = aliased(MeetingReport)
+    thematic = (
+        select(thematic_reports.id)
+        .where(
+            thematic_reports.unit_id == col(Unit.id),
+            col(thematic_reports.period) >= str(quarter_periods(period)[0]),
+            col(thematic_reports.period) <= str(period),
+            thematic_reports.held,
+            thematic_reports.meeting_type == THEMATIC,
+        )
+        .correlate(Unit)
+        .exists()
+    )
+    on_chibo = _on_chibo()
+    rated = and_(col(r.present).is_not(None), col(r.members).is_not(None), due > 0)
+    poor = and_(
+        col(r.held).is_(True),
+        or_(
+            and_(rated, QUALITY_DENOMINATOR * col(r.present) <= QUALITY_NUMERATOR * due),
+            func.coalesce(col(r.absent_unexcused), 0) > 0,
+        ),
+    )
+    worth_naming = [col(r.id).is_(None), col(r.held).is_(False), poor, ~on_chibo]
+    if quarter_end:
+        worth_naming.append(~thematic)
+    query = (
+        select(  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
+            Unit.id,
+            Unit.code,
+            Unit.name,
+            func.coalesce(parent.c.name, ""),
+            col(r.id).is_not(None),
+            r.held,
+            r.not_held_reason,
+            r.present,
+            case((col(r.members).is_not(None), due), else_=None),
+            func.coalesce(col(r.absent_unexcused), 0),
+            thematic,
+            on_chibo,
+        )
+        .select_from(Unit)
+        .outerjoin(parent, parent.c.id == col(Unit.parent_id))
+        .outerjoin(r, and_(col(r.unit_id) == col(Unit.id), col(r.period) == str(period)))
+        .where(*_expected(root, period), or_(*worth_naming))
+        .order_by(parent.c.name, col(Unit.code))
+    )
+    return [
+        CellState(
+            unit_id,
+            code,
+            name,
+            commune,
+            bool(reported),
+            held,
+            reason,
+            present,
+            due_count,
+            unexcused or 0,
+            bool(has_thematic),
+            bool(someone),
+        )
+        for (
+            unit_id,
+            code,
+            name,
+            commune,
+            reported,
+            held,
+            reason,
+            present,
+            due_count,
+            unexcused,
+            has_thematic,
+            someone,
+        ) in (await session.exec(query)).all()
+    ]
+
+
 @dataclass(frozen=True)
 class MissingCell:
     unit_id: int
     code: str
     name: str
+    commune: str = ""
 
 
 async def missing_cells(
@@ -382,9 +577,17 @@ async def missing_cells(
     """Expected cells of the subtree without a report for the month (by code, a page of `limit`
     from `offset`), and how many there are in all."""
     month, on = _month_report(period, await _by_lookup(session, root))
+    parent = table_of(Unit).alias("parent")
     missing = (
-        select(Unit.id, Unit.code, Unit.name)
+        select(
+            Unit.id,
+            Unit.code,
+            Unit.name,
+            # the commune is said only to someone above it
+            case((col(Unit.parent_id) == root.id, ""), else_=func.coalesce(parent.c.name, "")),
+        )
         .select_from(Unit)
+        .outerjoin(parent, parent.c.id == col(Unit.parent_id))
         .outerjoin(month, on)
         .where(*_expected(root, period), month.c.unit_id.is_(None))
     )
@@ -401,16 +604,19 @@ class UnreachablePerson:
     full_name: str
     role: str
     unit_name: str
+    commune: str = ""
 
 
 async def unreachable_people(
     *, session: AsyncSession, root: Unit, roles: Sequence[str]
 ) -> list[UnreachablePerson]:
     """People of the subtree holding `roles` whom the bot cannot reach (blocked it): to call."""
+    parent = table_of(Unit).alias("parent")
     result = await session.exec(
-        select(Person.full_name, RoleAssignment.role, Unit.name)
+        select(Person.full_name, RoleAssignment.role, Unit.name, func.coalesce(parent.c.name, ""))
         .join(RoleAssignment, col(RoleAssignment.person_id) == col(Person.id))
         .join(Unit, col(Unit.id) == col(RoleAssignment.unit_id))
+        .outerjoin(parent, parent.c.id == col(Unit.parent_id))
         .where(
             in_subtree(root),
             col(RoleAssignment.role).in_(roles),
@@ -431,6 +637,7 @@ class ReportRow:
     unit_code: str
     unit_name: str
     report: MeetingReport | None
+    commune: str = ""
 
 
 async def report_rows(
@@ -438,10 +645,14 @@ async def report_rows(
 ) -> AsyncIterator[ReportRow]:
     """Every expected cell with its report, by child unit then code, streamed in batches."""
     child = table_of(Unit).alias("child")
+    parent = table_of(Unit).alias("parent")
     query = (
-        select(child.c.name, Unit.code, Unit.name, MeetingReport)
+        select(  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
+            child.c.name, Unit.code, Unit.name, MeetingReport, func.coalesce(parent.c.name, "")
+        )
         .select_from(Unit)
         .join(child, child.c.id == _child(root))
+        .outerjoin(parent, parent.c.id == col(Unit.parent_id))
         .outerjoin(
             MeetingReport,
             and_(
@@ -454,35 +665,60 @@ async def report_rows(
         .execution_options(yield_per=batch)
     )
     result = await session.stream(query)
-    async for child_name, code, name, report in result:
-        yield ReportRow(child_name, code, name, report)
+    async for child_name, code, name, report, commune in result:
+        yield ReportRow(child_name, code, name, report, commune)
+
+
+@dataclass
+class ProblemRow:
+    """A problem of the month for the export: its cell and commune, its handler, its events."""
+
+    problem: Problem
+    cell: str
+    commune: str
+    handler: str
+    events: list[ProblemEvent] = field(default_factory=list)
 
 
 async def problem_rows(
     *, session: AsyncSession, root: Unit, start: datetime, end: datetime, batch: int = 1000
-) -> AsyncIterator[tuple[Problem, str, str]]:
-    """Problems of the subtree open now or new or resolved in [start, end), oldest first, with
-    their cell's and their handling unit's names."""
+) -> AsyncIterator[ProblemRow]:
+    """The month's problems of the subtree (raised in [start, end), resolved in it, or open at
+    its end: the summary's time frame), oldest first, with their events, a batch at a time."""
     handler = table_of(Unit).alias("handler")
+    parent = table_of(Unit).alias("parent")
     p = Problem
     query = (
-        select(p, Unit.name, handler.c.name)
+        select(p, Unit.name, func.coalesce(parent.c.name, ""), handler.c.name)
         .join(Unit, col(Unit.id) == col(p.unit_id))
+        .outerjoin(parent, parent.c.id == col(Unit.parent_id))
         .join(handler, handler.c.id == col(p.handling_unit_id))
         .where(
             in_subtree(root),
             or_(
-                col(p.status).in_(OPEN_STATUSES),
+                _open_at(end),
                 and_(col(p.created_at) >= start, col(p.created_at) < end),
                 and_(col(p.resolved_at) >= start, col(p.resolved_at) < end),
             ),
         )
         .order_by(col(p.created_at), col(p.id))
-        .execution_options(yield_per=batch)
     )
-    result = await session.stream(query)
-    async for problem, unit_name, handler_name in result:
-        yield problem, unit_name, handler_name
+    offset = 0
+    while True:
+        rows = (await session.exec(query.limit(batch).offset(offset))).all()
+        if not rows:
+            return
+        offset += len(rows)
+        events: dict[int, list[ProblemEvent]] = {}
+        found = await session.exec(
+            select(ProblemEvent)
+            .where(col(ProblemEvent.problem_id).in_([row[0].id for row in rows]))
+            .order_by(col(ProblemEvent.created_at), col(ProblemEvent.id))
+        )
+        for event in found.all():
+            events.setdefault(event.problem_id, []).append(event)
+        for problem, cell, commune, handler_name in rows:
+            yield ProblemRow(problem, cell, commune, handler_name, events.get(problem.id, []))
 
 
 @dataclass
@@ -496,6 +732,13 @@ class MonthSummary:
     children: list[ChildFigures]  # worst first
     problems: ProblemFigures
     unreachable: list[UnreachablePerson]
+    cells: list[CellState] = field(default_factory=list)  # the cells worth naming
+    quarter_end: bool = False
+    open_now: OpenNow | None = None  # on-demand views only
+
+    @property
+    def lists(self) -> dict[str, list[CellState]]:
+        return attention_lists(self.cells, self.quarter_end)
 
     @property
     def total(self) -> Counts:
@@ -503,8 +746,16 @@ class MonthSummary:
 
 
 async def month_summary(
-    *, session: AsyncSession, root: Unit, period: Period, now: datetime, cal: Calendar
+    *,
+    session: AsyncSession,
+    root: Unit,
+    period: Period,
+    now: datetime,
+    cal: Calendar,
+    on_demand: bool = False,
 ) -> MonthSummary:
+    """The month's figures as of `now`; `on_demand` (a person asked) adds the problems open
+    now, dated: a scheduled summary keeps to the month's own time frame."""
     children = await counts_by_child(
         session=session,
         root=root,
@@ -518,6 +769,11 @@ async def month_summary(
         as_of=now,
         deadline=deadline_day(period, cal.deadline_day),
         children=sorted(children, key=lambda child: worst_first(child.counts, child.name)),
-        problems=await problem_figures(session=session, root=root, start=start, end=end, now=now),
+        problems=await problem_figures(session=session, root=root, start=start, end=end),
         unreachable=await unreachable_people(session=session, root=root, roles=REPORTING_ROLES),
+        cells=await cell_states(
+            session=session, root=root, period=period, quarter_end=is_quarter_end(period)
+        ),
+        quarter_end=is_quarter_end(period),
+        open_now=await open_now(session=session, root=root, now=now) if on_demand else None,
     )

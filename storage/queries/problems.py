@@ -113,14 +113,19 @@ async def change_status(
     note: str | None = None,
     handling_unit_id: int | None = None,
     duplicate_of_id: int | None = None,
+    due_at: datetime | None = None,
 ) -> ProblemEvent:
-    """Apply a change decided by `rules.problems.transition` and record it as an event."""
+    """Apply a change decided by `rules.problems.transition` and record it as an event. A new
+    handling unit comes with its own `due_at`, and its escalation starts afresh."""
     problem.status = change.to_status
     problem.updated_at = now
     if change.to_status == RESOLVED:
         problem.resolved_at = now
     if handling_unit_id is not None:
         problem.handling_unit_id = handling_unit_id
+        problem.escalation_level = 0
+    if due_at is not None:
+        problem.due_at = due_at
     if duplicate_of_id is not None:
         problem.duplicate_of_id = duplicate_of_id
     event = ProblemEvent(

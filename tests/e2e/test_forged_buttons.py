@@ -83,6 +83,15 @@ MALFORMED = [
     "sup:nudge:12x:2025-06",
     "sup:nudge:12:2025-13",
     "sup:other:1",
+    "sup:full:1",
+    "sup:full:1:2025-13",
+    "sup:full:x1:2025-06",
+    "sup:full:1:2025-06:0",
+    "grp:copies",
+    "grp:copies:2",
+    "grp:copies:on",
+    "grp:copies:1:9001",
+    "grp:con:9001",
     "dx:tok:maybe",
     "dx:to:ken:yes",
     "f:tok:step",
@@ -98,8 +107,7 @@ def random_data(count: int = 100) -> list[str]:
     and random text (digits of other scripts, Vietnamese letters, emoji, separators)."""
     rng = random.Random(11)
     prefixes = ["report", "rc", "rh", "rph", "rs", "ph", "pv", "pm", "pl", "pf", "pmy", "pr"]
-    # (invitations and group links, not yet on bot.buttons, answer in their own words)
-    prefixes += ["sup", "dx", "f", "lang", "p", "r", ""]
+    prefixes += ["sup", "grp", "dx", "f", "lang", "p", "r", ""]
     alphabet = string.ascii_letters + string.digits + ":::--_" + "²³١٢٣໑０ăâđêôơưĐÁẠ🙂 \t"
     found: list[str] = []
     while len(found) < count:
@@ -181,6 +189,7 @@ def others_ids(org: dict[str, Any]) -> list[str]:
         f"sup:miss:{tree.commune_a.id}:{PERIOD}:0",
         f"sup:page:{tree.commune_a.id}:{PERIOD}:10",
         f"sup:nudge:{tree.cell_a1.id}:{PERIOD}",
+        f"sup:full:{tree.commune_a.id}:{PERIOD}",
         # ids that exist nowhere
         "pv:987654",
         "ph:987654:1:ack",
@@ -188,6 +197,7 @@ def others_ids(org: dict[str, Any]) -> list[str]:
         "rs:r:987654:1",
         "rc:987654",
         "sup:nudge:987654:2025-06",
+        "sup:full:987654:2025-06",
         f"dx:{'A' * 8}:yes",
     ]
 
@@ -277,6 +287,7 @@ def test_a_double_press_of_any_button_gives_no_error(tg, bot, org, run_db) -> No
         f"sup:miss:{commune}:{PERIOD}:0",
         f"sup:page:{commune}:{PERIOD}:0",
         f"sup:nudge:{org['tree'].cell_a1.id}:{PERIOD}",
+        f"sup:full:{commune}:{PERIOD}",
     ):
         binh.press_data(data)
         binh.press_data(data)

@@ -173,13 +173,19 @@ def test_forward_up(tg, bot, org, run_db) -> None:
     an, binh, cuc = people(tg, AN, BINH, CUC)
     send_problem(an, category="Đất đai", title="Tranh chấp ranh giới đất")
     binh.wait_for_text("Phản ánh mới")
+    due_at_commune = problem_row(run_db, 1).due_at
     binh.press("Chuyển cấp trên")
-    binh.wait_answer()
+    binh.wait_for_text("ý kiến khi chuyển cấp trên")
+    binh.send("Vượt thẩm quyền của xã, cần tỉnh đo đạc lại.")
+    binh.wait_for_text("Đã chuyển phản ánh #1 lên cấp trên")
     forwarded = cuc.wait_for_text("được Đảng ủy xã Đông Ngũ chuyển lên")
     assert "Tranh chấp ranh giới đất" in forwarded.text
-    an.wait_for_text("chuyển lên Tỉnh ủy Quảng Ninh")
+    assert "cần tỉnh đo đạc lại" in forwarded.text  # the note goes up with it
+    update = an.wait_for_text("chuyển lên Tỉnh ủy Quảng Ninh")
+    assert "cần tỉnh đo đạc lại" in update.text
     stored = problem_row(run_db, 1)
     assert stored.status == "new" and stored.handling_unit_id == org.province.id
+    assert stored.due_at > due_at_commune  # the province's own time, counted from now
     # the commune's card is out of date: its buttons are refused, the card refreshed
     binh.press_data("ph:1:1:ack")
     assert "không do đơn vị của đồng chí xử lý" in binh.wait_answer().text

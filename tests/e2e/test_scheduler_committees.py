@@ -55,19 +55,22 @@ def test_the_monthly_summary_goes_to_each_committee_once(tg, bot, example, run_d
     assert text.buttons == [vi("summary.show_missing")]
     chart = group.wait_reply()
     assert chart.kind == "photo" and chart.file.data.startswith(b"\x89PNG")
-    # the province has a group: its supervisor reads it there, not in a private chat
-    province.assert_no_reply()
+    # the province has a group, and its supervisor still gets a private copy
+    private = province.wait_for_text("TỔNG HỢP THÁNG 06/2025")
+    assert private.text == text.text
+    assert province.wait_reply().kind == "photo"
     # the commune's summary: its own cells only
     own = commune.wait_for_text("TỔNG HỢP THÁNG 06/2025")
     assert "Đảng ủy xã Đông Ngũ" in own.text and "Đã nộp: 2/2 chi bộ (100%)" in own.text
     assert "khu phố" not in own.text and "Hoàng Văn Chặn" not in own.text
     blocked.assert_no_reply()
-    assert result.recorded == 4
+    assert result.recorded == 6
 
     again = run_job(bot, "summary", "2025-07-06T09:00")
     tg.wait_idle()
     assert again.recorded == 0
     assert len(group.messages()) == 2 and len(commune.messages()) == 2
+    assert len(province.messages()) == 2
 
 
 def test_the_summary_lists_people_to_call(tg, bot, example, run_db) -> None:

@@ -50,23 +50,42 @@ Tỉnh ủy Quảng Ninh
 Đã nộp: 3/4 chi bộ (75%)
 Đúng hạn: 2/4 (50%) · muộn 1 · chưa nộp 1
 Đã họp: 2 · không họp: 1
-Tỷ lệ dự bình quân 87% · ≤85%: 1 · có vắng không lý do: 1
+Tỷ lệ dự sinh hoạt 89% (25/28 người) · ≤85%: 1 chi bộ · có vắng không lý do: 1
 Đạt chất lượng (dự trên 85%, không vắng không lý do): 1/2 (50%)
 Có cấp ủy cấp trên dự: 1 chi bộ
 Sinh hoạt chuyên đề trong quý: 2/4 chi bộ
 
-Khó khăn, kiến nghị: mới 4 · đang mở 3 · quá hạn 2 · đã giải quyết 1
-• An ninh trật tự: mới 1 · mở 1 · quá hạn 1 · xong 0
-• Đất đai: mới 1 · mở 2 · quá hạn 1 · xong 0
-• Khác: mới 1 · mở 0 · quá hạn 0 · xong 0
-• Môi trường: mới 1 · mở 0 · quá hạn 0 · xong 1
+Phản ánh tháng 06/2025: mới 4 · đã giải quyết 1 · còn mở cuối tháng 3 (quá hạn 2)
+• An ninh trật tự: mới 1 · giải quyết 0 · còn mở 1 (quá hạn 1)
+• Đất đai: mới 1 · giải quyết 0 · còn mở 2 (quá hạn 1)
+• Khác: mới 1 · giải quyết 0 · còn mở 0 (quá hạn 0)
+• Môi trường: mới 1 · giải quyết 1 · còn mở 0 (quá hạn 0)
+{open_now}
+
+❗ Chưa nộp báo cáo (1):
+• Đảng ủy phường Hồng Gai: Chi bộ khu phố 3
+
+⛔ Không họp (1):
+• Đảng ủy xã Đông Ngũ: Chi bộ thôn Tân Tiến (lý do: Mưa bão)
+
+👥 Tỷ lệ dự ≤85% hoặc có vắng không lý do (1):
+• Đảng ủy phường Hồng Gai: Chi bộ khu phố 7 (80%, vắng không lý do: 1)
+
+📚 Chưa sinh hoạt chuyên đề trong quý (2):
+• Đảng ủy phường Hồng Gai: Chi bộ khu phố 3; Chi bộ khu phố 7
 
 Theo đơn vị (thấp nhất trước) · đã nộp · đúng hạn:
 • Đảng ủy phường Hồng Gai: 1/2 (50%) · 0/2 (0%)
 • Đảng ủy xã Đông Ngũ: 2/2 (100%) · 2/2 (100%)
 
-📞 Cần gọi điện (không nhận được tin nhắn của Chibo):
-• Hoàng Văn Chặn – Bí thư chi bộ – Chi bộ khu phố 3"""
+📞 Cần gọi điện (2):
+Chưa có ai dùng Chibo — cần gọi điện (1 chi bộ):
+• Đảng ủy xã Đông Ngũ: Chi bộ thôn Tân Tiến
+Không nhận được tin nhắn của Chibo (1 người):
+• Hoàng Văn Chặn – Bí thư chi bộ – Chi bộ khu phố 3 (Đảng ủy phường Hồng Gai)
+
+Tỷ lệ dự sinh hoạt = tổng số có mặt ÷ tổng số phải dự (đảng viên trừ miễn sinh hoạt), \
+gộp mọi cuộc họp đã báo cáo."""
 
 PB, XA = "Đảng ủy phường Hồng Gai", "Đảng ủy xã Đông Ngũ"
 # name: (expected, received, on time, completeness %, timeliness %), worst first
@@ -101,7 +120,10 @@ def test_the_summary_text_chart_and_export_hold_the_hand_computed_figures(
     text = supervisor.wait_reply()
     lines = text.text.split("\n")
     assert lines[2].startswith("Số liệu đến ") and lines[2].endswith("· hạn nộp 05/07/2025")
-    assert text.text == SUMMARY_TEXT.format(as_of=lines[2])
+    # on demand, the problems open now are added, dated: the month's figures keep their frame
+    open_now = next(line for line in lines if line.startswith("Đang mở lúc "))
+    assert open_now.endswith(": 3 phản ánh (quá hạn 2)")
+    assert text.text == SUMMARY_TEXT.format(as_of=lines[2], open_now=open_now)
     assert text.buttons == [vi("summary.show_missing")]
     figures = text_figures(text.text)
     assert figures == {"units": BY_UNIT, "total": TOTAL}
@@ -126,7 +148,12 @@ def test_the_summary_text_chart_and_export_hold_the_hand_computed_figures(
     actions = [c.params.get("action") for c in tg.calls("sendChatAction")]
     assert "upload_document" in actions
     book = load_workbook(io.BytesIO(document.file.data))
-    assert book.sheetnames == ["Báo cáo", "Khó khăn, kiến nghị", "Tỷ lệ theo đơn vị"]
+    assert book.sheetnames == [
+        "Báo cáo",
+        "Khó khăn, kiến nghị",
+        "Tỷ lệ theo đơn vị",
+        "Chi bộ cần lưu ý",
+    ]
     _check_units_sheet(book["Tỷ lệ theo đơn vị"])
     _check_reports_sheet(book["Báo cáo"])
     _check_problems_sheet(book["Khó khăn, kiến nghị"])
@@ -152,14 +179,16 @@ def _check_units_sheet(sheet: Any) -> None:
     }
     assert found == {**BY_UNIT, "Tổng cộng": TOTAL}
     total = rows[-1]
-    assert (total["Đã họp"], total["Không họp"], round(100 * total["Tỷ lệ dự bình quân"])) == (
-        2,
-        1,
-        87,
-    )
+    pooled = "Tỷ lệ dự sinh hoạt (tổng có mặt ÷ tổng phải dự)"
+    assert (total["Đã họp"], total["Không họp"], round(100 * total[pooled])) == (2, 1, 89)
     assert (total["Dự ≤85%"], total["Đạt chất lượng"], total["Có vắng không lý do"]) == (1, 1, 1)
     assert (total["Có cấp trên dự"], total["Chuyên đề trong quý"]) == (1, 2)
-    problems = ("Vấn đề mới", "Vấn đề đang mở", "Vấn đề quá hạn", "Vấn đề đã giải quyết")
+    problems = (
+        "Phản ánh mới trong tháng",
+        "Còn mở cuối tháng",
+        "Quá hạn cuối tháng",
+        "Giải quyết trong tháng",
+    )
     assert tuple(total[c] for c in problems) == (4, 3, 2, 1)
     assert tuple(rows[0][c] for c in problems) == (2, 2, 1, 1)  # PB
     assert sheet["E2"].number_format == "0%"
@@ -167,6 +196,7 @@ def _check_units_sheet(sheet: Any) -> None:
 
 def _check_reports_sheet(sheet: Any) -> None:
     rows = _rows(sheet)
+    assert {r["Đảng ủy xã, phường"] for r in rows} == {PB, XA}  # the commune, on every row
     assert [(r["Đơn vị"], r["Mã chi bộ"], r["Tình trạng"]) for r in rows] == [
         (PB, "PB-01", "Chưa nộp"),
         (PB, "PB-03", "Nộp muộn"),
@@ -185,7 +215,7 @@ def _check_reports_sheet(sheet: Any) -> None:
 
 def _check_problems_sheet(sheet: Any) -> None:
     rows = _rows(sheet)
-    assert [(r["Nội dung"], r["Trạng thái"], r["Quá hạn"]) for r in rows] == [
+    assert [(r["Nội dung"], r["Trạng thái"], r["Quá hạn cuối tháng"]) for r in rows] == [
         ("Cấp sổ đỏ chậm", "Đã tiếp nhận", "Không"),
         ("Trộm cắp vặt", "Mới gửi", "Có"),
         ("Tranh chấp ranh giới đất", "Đang xử lý", "Có"),
@@ -225,6 +255,7 @@ def test_missing_lists_late_cells_and_a_nudge_sends_one_reminder_now(tg, bot, tr
         "Đảng ủy xã Đông Ngũ" in listing.text
         and "2 chi bộ chưa nộp báo cáo tháng 06/2025" in listing.text
     )
+    # the commune's own officer: no need to repeat the commune
     assert listing.buttons == ["🔔 Nhắc: Chi bộ thôn Đồng Tâm", "🔔 Nhắc: Chi bộ thôn Tân Tiến"]
 
     supervisor.press("Nhắc: Chi bộ thôn Đồng Tâm")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from factories import make_person
+from factories import IMPORTED, make_person
 from figures_example import AS_OF, TZ, Example, build_example
 
 from bot.rules.figures import Calendar, last_months
@@ -17,6 +17,7 @@ from storage.queries.audience import (
     committee_chats,
     escalation_chain,
     reminder_targets,
+    set_private_copies,
     supervising_units,
 )
 from storage.queries.figures import (
@@ -147,7 +148,14 @@ async def test_a_path_prefix_is_not_a_text_prefix(db) -> None:
         await session.flush()
         for unit_id, path in ((4, "1/2/3/4/"), (5, "1/5/"), (6, "11/6/"), (7, "1/2/7/")):
             session.add(
-                Unit(id=unit_id, code=f"K{unit_id}", name=f"K{unit_id}", kind="cell", path=path)
+                Unit(
+                    id=unit_id,
+                    code=f"K{unit_id}",
+                    name=f"K{unit_id}",
+                    kind="cell",
+                    path=path,
+                    created_at=IMPORTED,
+                )
             )
         await session.flush()
         session.add(MeetingReport(unit_id=4, period=str(JUNE), first_submitted_at=AS_OF))
@@ -176,7 +184,7 @@ async def test_reminders_go_to_reporters_of_expected_cells_without_a_report(db, 
     assert sorted(t.chat_id for t in july) == [1101, 1104, 1201, 1301]  # a3 expected from July
 
 
-async def test_a_group_takes_the_place_of_the_supervisors_private_chats(db, example) -> None:
+async def test_a_group_receives_beside_the_supervisors_private_chats(db, example) -> None:
     tree = example.tree
     async with db.session() as session:
         session.add(GroupLink(chat_id=-100500, unit_id=tree.province.id, title="Tỉnh ủy"))
@@ -186,9 +194,22 @@ async def test_a_group_takes_the_place_of_the_supervisors_private_chats(db, exam
         cell = await session.get(Unit, tree.cell_a2.id)
         chain = await escalation_chain(session=session, unit=cell)
     assert [u.code for u in units] == ["QN", "XA"]
-    assert [c.chat_id for c in chats[tree.province.id]] == [-100500]
+    assert [c.chat_id for c in chats[tree.province.id]] == [-100500, 9001]
     assert [(c.chat_id, c.language) for c in chats[tree.commune_a.id]] == [(9002, None)]
     assert [u.code for u in chain] == ["XA", "QN"]  # the cell has no committee
+    async with db.session() as session:
+        await set_private_copies(session=session, person_id=example.supervisor.id, on=False)
+    async with db.session() as session:
+        chats = await committee_chats(session=session, unit_ids=[u.id for u in units])
+    assert [c.chat_id for c in chats[tree.province.id]] == [-100500]  # turned off: group only
+
+
+async def test_without_a_group_private_copies_cannot_be_turned_off(db, example) -> None:
+    async with db.session() as session:
+        await set_private_copies(session=session, person_id=example.supervisor.id, on=False)
+    async with db.session() as session:
+        chats = await committee_chats(session=session, unit_ids=[example.tree.province.id])
+    assert [c.chat_id for c in chats[example.tree.province.id]] == [9001]
 
 
 async def test_a_unit_created_later_is_not_expected_before(db, example) -> None:
@@ -208,3 +229,47 @@ async def test_a_unit_created_later_is_not_expected_before(db, example) -> None:
             deadline=deadline_end(JUNE, 5, TZ),
         )
     assert late.id not in {c.unit_id for c in june}
+
+
+async def test_a_months_problem_figures_keep_to_that_month(db, example) -> None:
+    """November's figures: raised in November, resolved in November, open at its end; a
+    problem raised in December is in none of them, one resolved on 2 December was open."""
+    from datetime import datetime as dt
+
+    from storage.models import Problem
+    from storage.queries.figures import problem_figures
+    from storage.queries.problems import create_problem
+
+    def at(text: str) -> dt:
+        return dt.fromisoformat(text).replace(tzinfo=TZ)
+
+    cell = example.tree.cell_a1
+    async with db.session() as session:
+        for title, created, resolved, due in (
+            ("Raised in December", "2025-12-01T08:00", None, "2025-12-20T08:00"),
+            ("Resolved on 2 December", "2025-11-10T08:00", "2025-12-02T08:00", "2025-11-20T08:00"),
+            ("Resolved in November", "2025-11-11T08:00", "2025-11-25T08:00", "2025-12-20T08:00"),
+        ):
+            await create_problem(
+                session=session,
+                problem=Problem(
+                    unit_id=cell.id,
+                    handling_unit_id=example.tree.commune_a.id,
+                    category="khac",
+                    title=title,
+                    status="resolved" if resolved else "new",
+                    created_at=at(created),
+                    updated_at=at(resolved or created),
+                    resolved_at=at(resolved) if resolved else None,
+                    due_at=at(due),
+                ),
+            )
+        figures = await problem_figures(
+            session=session,
+            root=example.tree.commune_a,
+            start=at("2025-11-01T00:00"),
+            end=at("2025-12-01T00:00"),
+        )
+    other = figures.by_category["khac"]
+    # the example's own "khac" problem (raised in June, rejected) is in none of November's
+    assert (other.new, other.resolved, other.open, other.overdue) == (2, 1, 1, 1)

@@ -109,7 +109,13 @@ def test_allowed_actions_are_the_buttons() -> None:
 
 
 def test_which_actions_need_a_note() -> None:
-    assert {a for a in ACTIONS if rules.needs_note(a)} == {RESOLVE, REJECT, NOT_OURS, REOPEN}
+    assert {a for a in ACTIONS if rules.needs_note(a)} == {
+        FORWARD,
+        RESOLVE,
+        REJECT,
+        NOT_OURS,
+        REOPEN,
+    }
 
 
 def test_overdue_only_while_open() -> None:

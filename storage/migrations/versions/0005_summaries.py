@@ -1,0 +1,28 @@
+"""a supervisor may stop private copies of what their unit's linked group receives
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01 20:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("private_copies", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_column("private_copies")
