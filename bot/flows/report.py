@@ -412,7 +412,7 @@ async def stale_hint(context: Any, session: AsyncSession) -> str | None:
         now(context), settings.report_deadline_day, settings.report_lock_grace_days, settings.tz
     )
     saved: list[MeetingReport] = []
-    for cell in reporting_cells(context):
+    for cell in reports.reporting_cells(context.identity.roles):
         found = await reports_by_period(
             session=session, unit_id=cell.id, periods=[str(p) for p in periods]
         )

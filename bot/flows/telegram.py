@@ -84,7 +84,8 @@ async def press(update: Update, context: ChiboContext) -> None:
         chat = update.effective_chat
         if button is not None and chat is not None and chat.type == ChatType.PRIVATE:
             # Then what to do now: where the conversation stands, or what became of it.
-            await deliver(update, context, await flows.stale_press(context, button))
+            result = await flows.stale_press(context, button)
+            await deliver(update, context, result, keep_pressed=True)
         return
     await answer(query)
     draft, option = pressed

@@ -218,6 +218,7 @@ def test_supervisor_cannot_invite_outside_their_subtree(tg: TelegramDriver, bot,
     # Forged: a cell of another commune, in a button of the real question (token and step)
     dung.press_data(forged(data, f"pick.{tree.cell_b1.id}"), browse)
     assert dung.wait_answer().text == vi("button.expired")
+    dung.wait_for_text("«Làm tiếp»")  # then where the invite being made stands
     dung.press_data(f"inv:r:{tree.cell_b1.id}:secretary")  # the old kind of button
     assert dung.wait_answer().text == vi("button.expired")
     dung.assert_no_reply()
