@@ -33,6 +33,7 @@ from bot.rules import problems as rules
 from bot.usecases.problems import (
     Outcome,
     check_action,
+    communes_for,
     speaker_buttons,
     take_action,
     visible_card,
@@ -107,6 +108,7 @@ async def _list(context: ChiboContext, status: str, category: str, page: int) ->
                 offset=page * PAGE_SIZE,
                 limit=PAGE_SIZE,
             )
+        communes = await communes_for(session, [unit for _, unit in rows], roots)
     return render.problem_list(
         context.lang,
         rows,
@@ -117,6 +119,7 @@ async def _list(context: ChiboContext, status: str, category: str, page: int) ->
         category,
         now(context),
         context.settings.tz,
+        communes,
     )
 
 

@@ -8,7 +8,7 @@ pmy, pr).
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -422,7 +422,9 @@ def ask_note(lang: str, action: str, problem_id: int, title: str) -> str:
 # --- lists ---------------------------------------------------------------------------------
 
 
-def _list_line(lang: str, p: Problem, unit: Unit | None, now: datetime, tz: ZoneInfo) -> str:
+def _list_line(
+    lang: str, p: Problem, unit: Unit | None, now: datetime, tz: ZoneInfo, commune: str = ""
+) -> str:
     overdue = " " + _t(lang, "problem.overdue") if rules.is_overdue(p.status, p.due_at, now) else ""
     urgent = _t(lang, "problem.card.urgent") if p.urgency == rules.URGENT else ""
     return _t(
@@ -431,7 +433,7 @@ def _list_line(lang: str, p: Problem, unit: Unit | None, now: datetime, tz: Zone
         id=p.id,
         urgent=urgent,
         title=_e(_short(p.title, 60)),
-        unit=_e(unit.name) if unit else "",
+        unit=_e(f"{unit.name} ({commune})" if commune else unit.name) if unit else "",
         status=status_label(lang, p.status),
         due=day(p.due_at, tz) + overdue,
     )
@@ -447,7 +449,11 @@ def problem_list(
     category: str,
     now: datetime,
     tz: ZoneInfo,
+    communes: Mapping[int, str] | None = None,
 ) -> Prompt:
+    """A page of the supervisors' list; `communes`: cell id -> commune, named for a viewer
+    above the commune."""
+    communes = communes or {}
     pages = max(1, -(-total // page_size))
     cat = _t(lang, "problem.filter.any_category") if category == ANY_CATEGORY else None
     head = _t(
@@ -461,7 +467,7 @@ def problem_list(
     )
     if not rows:
         head += "\n\n" + _t(lang, "problem.list.empty")
-    lines = [_list_line(lang, p, unit, now, tz) for p, unit in rows]
+    lines = [_list_line(lang, p, unit, now, tz, communes.get(unit.id, "")) for p, unit in rows]
     buttons = [[(f"#{p.id} {_short(p.title, 28)}", ProblemView(p.id))] for p, _ in rows]
     nav = []
     if page > 0:

@@ -40,7 +40,7 @@ from storage.queries.problems import (
     state_version,
     supervisors_of,
 )
-from storage.queries.units import unit_by_id
+from storage.queries.units import names_by_id, unit_by_id
 
 # Refusals after which the person may simply type another ticket number.
 RETRY_TICKET = frozenset({"dup_missing", "dup_itself", "dup_chain"})
@@ -169,6 +169,17 @@ def person_language(person: Person | None, settings: Settings) -> str:
     if person is not None and person.language:
         return i18n.normalise(person.language)
     return settings.default_language
+
+
+async def communes_for(
+    session: AsyncSession, cells: Sequence[Unit], roots: Sequence[Unit]
+) -> dict[int, str]:
+    """Cell id -> its commune's name, for a viewer above the commune (village names repeat
+    across communes); nothing for a cell whose commune is one of the viewer's own units."""
+    root_ids = {root.id for root in roots}
+    parents = {c.id: c.parent_id for c in cells if c.parent_id and c.parent_id not in root_ids}
+    names = await names_by_id(session=session, ids=parents.values())
+    return {cell: names[parent] for cell, parent in parents.items() if parent in names}
 
 
 async def load_card(session: AsyncSession, problem: Problem, events: int = 5) -> render.Card:

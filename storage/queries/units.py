@@ -195,3 +195,12 @@ async def codes_by_id(*, session: AsyncSession, ids: Iterable[int]) -> dict[int,
         return {}
     result = await session.exec(select(Unit.id, Unit.code).where(col(Unit.id).in_(wanted)))
     return dict(result.all())
+
+
+async def names_by_id(*, session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
+    """id -> name of the given units (one query)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    result = await session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(wanted)))
+    return dict(result.all())

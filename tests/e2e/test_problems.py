@@ -256,7 +256,12 @@ def test_other_subtree_cannot_see_or_act(tg, bot, org, run_db) -> None:
     an.press("#1")
     assert "Tiếp nhận" not in " ".join(an.wait_for_text("Trạng thái").buttons)
     binh.send("/problems")
-    assert "Rác thải ven đường" in binh.wait_for_text("Có 1 phản ánh").text
+    listed = binh.wait_for_text("Có 1 phản ánh").text
+    assert "Rác thải ven đường" in listed
+    assert "Chi bộ thôn Đồng Tâm ·" in listed  # the commune's own cell: no commune named
+    cuc = people(tg, CUC)[0]
+    cuc.send("/problems")  # the province: village names repeat across communes
+    assert "Chi bộ thôn Đồng Tâm (Đảng ủy xã Đông Ngũ)" in cuc.wait_for_text("Có 1 phản ánh").text
 
 
 def test_invalid_transitions_refused(tg, bot, org, run_db) -> None:
