@@ -237,6 +237,7 @@ class Problem(SQLModel, table=True):
     handling_unit_id: int = Field(foreign_key="units.id", index=True)
     category: str = Field(max_length=32, index=True)
     title: str = Field(max_length=200)
+    place: str = Field(default="", max_length=200)  # "cổng chợ", "đường liên thôn xóm 3"
     description: str = ""
     raised_by: str = Field(default="cell", max_length=16)
     urgency: str = Field(default="normal", max_length=16)

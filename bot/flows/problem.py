@@ -1,12 +1,13 @@
 """/problem: a cell raises a problem (khó khăn, vướng mắc, kiến nghị).
 
 Steps (rules.problems.RAISE_STEPS): the cell (only when the person may raise for several) →
-category → title → description → raised by → urgency → photos and location → link to this
-month's report (when the cell has one) → "Có phải cùng vấn đề?" (when the cell has open problems
-of that category: add to one of them instead) → review → send. Photos and a location are taken
-at any step. The problem is committed with the step that sends it; the confirmation and the
-handlers' notifications (run.notify) go out after the commit. What is not conversation (who may
-raise, who handles, storing, adding to an open problem) is in bot.usecases.problems.
+category → place (typed, or a location shared) → title → "Có phải cùng vấn đề?" (when the cell
+has an open problem that may be this one, rules.problems.is_similar: adding to it ends here) →
+description → raised by → urgency → photos and location → link to this month's report (when the
+cell has one) → review → send. Photos and a location are taken at any step. The problem is
+committed with the step that sends it; the confirmation and the handlers' notifications
+(run.notify) go out after the commit. What is not conversation (who may raise, who handles,
+storing, finding the same problem, adding to an open one) is in bot.usecases.problems.
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from bot.rules.periods import Period, open_periods
 from bot.usecases import problems as usecases
 from storage.models import MeetingReport, Person, Problem, Unit
 from storage.queries.drafts import delete_draft, get_draft
-from storage.queries.problems import linkable_report, similar_open_problems
+from storage.queries.problems import linkable_report
 from storage.queries.units import unit_by_id
 
 KIND = "problem"
 NOTE_KIND = "problem_note"  # a handler's note asked for (bot.handlers.problem_handle)
-UNIT, CATEGORY, TITLE, DESCRIPTION, RAISED_BY, URGENCY, MEDIA, REPORT, SIMILAR, REVIEW = (
+(UNIT, CATEGORY, PLACE, TITLE, SIMILAR, DESCRIPTION, RAISED_BY, URGENCY, MEDIA, REPORT, REVIEW) = (
     rules.RAISE_STEPS
 )
 # Option values (a problem to add to is "add.<id>").
@@ -41,6 +42,7 @@ class Data(BaseModel):
     """What the person has said so far (the cell is the draft's unit_id)."""
 
     category: str | None = None
+    place: str = ""
     title: str = ""
     description: str = ""
     raised_by: str | None = None
@@ -60,6 +62,7 @@ class Data(BaseModel):
             photos=tuple(self.photos),
             location=self.location,
             report_id=self.report_id,
+            place=self.place,
         )
 
 
@@ -100,12 +103,15 @@ def _words(label: str) -> tuple[str, ...]:
     return tuple(part for part in parts if part) if len(parts) > 1 else ()
 
 
-def step(take: Step[Data]) -> Step[Data]:
-    """A step that also takes photos, a location and "cancel"."""
+def step(take: Step[Data], *, located: bool = False) -> Step[Data]:
+    """A step that also takes photos, a location and "cancel" (a location is the step's own
+    answer when `located`)."""
 
     async def answer(run: Run[Data], given: Answer) -> None:
         if given.choice == CANCEL:
             run.end(run.t("problem.cancelled"))
+        elif given.location is not None and located:
+            await take.answer(run, given)
         elif given.photo is not None or given.location is not None:
             _add_media(run, given)
         elif given.document:
@@ -133,11 +139,11 @@ def _add_media(run: Run[Data], given: Answer) -> None:
 async def _advance(run: Run[Data]) -> None:
     """Go to the step after this one, looking up what the optional steps would offer."""
     report = similar = None
+    if run.step == TITLE:
+        similar = await _similar(run)
     if run.step == MEDIA:
         report = await _offerable_report(run)
         run.data.offer_report = report.id if report is not None else None
-    if run.step in (MEDIA, REPORT):
-        similar = await _similar(run)
     run.go(rules.next_raise_step(run.step, has_report=bool(report), has_similar=bool(similar)))
 
 
@@ -151,8 +157,9 @@ async def _offerable_report(run: Run[Data]) -> MeetingReport | None:
 
 
 async def _similar(run: Run[Data]) -> list[Problem]:
-    return await similar_open_problems(
-        session=run.session, unit_id=run.draft.unit_id, category=run.data.category
+    """The cell's open problems that may be this one (same category, place, words or spot)."""
+    return await usecases.similar_problems(
+        run.session, unit_id=run.draft.unit_id, new=run.data.new_problem()
     )
 
 
@@ -195,6 +202,27 @@ async def ask_category(run: Run[Data]) -> Prompt:
 
 async def take_category(run: Run[Data], given: Answer) -> None:
     run.data.category = given.choice
+    await _advance(run)
+
+
+async def ask_place(run: Run[Data]) -> Prompt:
+    text = render.step_header(run.lang, PLACE) + run.t("problem.ask_place", high=rules.PLACE_MAX)
+    skip = Option(SKIP, run.t("problem.button.no_place"), ("khong co", "bo qua"))
+    return Prompt(text, options((skip,), (_cancel(run),)), MEDIA_TOO | {TEXT})
+
+
+async def take_place(run: Run[Data], given: Answer) -> None:
+    """A place named, a location shared (the place stays unnamed), or none in particular."""
+    if given.location is not None:
+        run.data.location = given.location
+    elif given.choice == SKIP:
+        run.data.place = ""
+    else:
+        low, high = rules.PLACE_MIN, rules.PLACE_MAX
+        place = rules.clean_text(given.text, low=low, high=high)
+        if place is None:
+            raise Refusal("problem.bad_place", low=low, high=high)
+        run.data.place = place
     await _advance(run)
 
 
@@ -278,10 +306,10 @@ async def take_report(run: Run[Data], given: Answer) -> None:
 
 
 async def ask_similar(run: Run[Data]) -> Prompt:
-    similar = await _similar(run)
+    similar = (await _similar(run))[: render.SIMILAR_SHOWN]
     text = render.ask_similar(run.lang, run.data.category, similar, run.context.settings.tz)
     rows = [(Option(f"{ADD}{p.id}", run.t("problem.button.add_to", id=p.id)),) for p in similar]
-    new = Option(NEW, run.t("problem.button.send_new"), ("moi", "gui moi"))
+    new = Option(NEW, run.t("problem.button.send_new"), ("khong", "moi", "gui moi"))
     return Prompt(text, options(*rows, (new,)), MEDIA_TOO)
 
 
@@ -315,6 +343,7 @@ async def ask_review(run: Run[Data]) -> Prompt:
     review = render.Review(
         unit=unit.name if unit is not None else "",
         category=data.category or "",
+        place=data.place,
         title=data.title,
         description=data.description,
         raised_by=data.raised_by or "",
@@ -393,6 +422,7 @@ FLOW = Flow(
     steps={
         UNIT: step(Step(ask_unit, take_unit)),
         CATEGORY: step(Step(ask_category, take_category)),
+        PLACE: step(Step(ask_place, take_place), located=True),
         TITLE: step(Step(ask_title, take_title)),
         DESCRIPTION: step(Step(ask_description, take_description)),
         RAISED_BY: step(Step(ask_raised_by, take_raised_by)),

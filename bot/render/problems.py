@@ -35,6 +35,7 @@ from bot.rules import problems as rules
 from storage.models import GroupLink, Person, Problem, ProblemEvent, Unit
 
 ANY_CATEGORY = "-"
+SIMILAR_SHOWN, SIMILAR_TITLE, SIMILAR_PLACE = 3, 28, 24  # "Có phải cùng vấn đề?" fits 400
 
 Prompt = tuple[str, InlineKeyboardMarkup | None]
 T = TypeVar("T")
@@ -107,14 +108,20 @@ def ask_similar(lang: str, category: str, problems: Sequence[Problem], tz: ZoneI
             lang,
             "problem.similar.line",
             id=p.id,
-            title=_e(p.title),
+            title=_e(_short(p.title, SIMILAR_TITLE)),
+            place=_where(lang, _short(p.place, SIMILAR_PLACE)),
             status=status_label(lang, p.status),
             date=day(p.created_at, tz),
         )
-        for p in problems
+        for p in problems[:SIMILAR_SHOWN]
     ]
     text = _t(lang, "problem.similar.ask", category=category_label(lang, category))
     return text + "\n" + "\n".join(lines)
+
+
+def _where(lang: str, place: str) -> str:
+    """ " — cổng chợ" after a title, or nothing for a problem with no place named."""
+    return _t(lang, "problem.where", place=_e(place)) if place else ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,7 @@ class Review:
     description: str
     raised_by: str
     urgency: str
+    place: str = ""
     photos: int = 0
     has_location: bool = False
     report_period: str | None = None  # "MM/YYYY" of the monthly report it is linked to
@@ -139,6 +147,7 @@ def review_text(lang: str, draft: Review) -> str:
         unit=_e(draft.unit),
         category=category_label(lang, draft.category),
         title=_e(draft.title),
+        place=_e(draft.place) or _t(lang, "problem.place.none"),
         description=_e(draft.description),
         raised_by=_t(lang, f"problem.raised_by.{draft.raised_by}"),
         urgency=_t(lang, f"problem.urgency.{draft.urgency}"),
@@ -190,6 +199,7 @@ def card_text(lang: str, card: Card, now: datetime, tz: ZoneInfo, header: str = 
             category=category_label(lang, p.category),
             title=_e(p.title),
         )
+        + _where(lang, p.place)
     )
     due = day(p.due_at, tz)
     if rules.is_overdue(p.status, p.due_at, now):

@@ -9,9 +9,12 @@ within a configured number of days. Everything here is pure: handlers and storag
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from bot.prompt import fold
 
 CATEGORIES = (
     "dat_dai",
@@ -59,25 +62,37 @@ _NEEDS_NOTE = frozenset({FORWARD, RESOLVE, REJECT, NOT_OURS, REOPEN})
 
 TITLE_MIN, TITLE_MAX = 3, 120
 DESCRIPTION_MIN, DESCRIPTION_MAX = 3, 2000
+PLACE_MIN, PLACE_MAX = 2, 120
 NOTE_MAX = 1000
 MAX_PHOTOS = 10
 
 
-# The steps of raising a problem, in order; "report" and "similar" only when there is something
-# to offer (a monthly report to link to, open problems that may be the same one).
+# The steps of raising a problem, in order. "similar" (open problems that may be the same one: add
+# to it instead) comes right after the category, the place and the title, and only when there is
+# one; "report" only when there is a monthly report to link to.
 RAISE_STEPS = (
     "unit",
     "category",
+    "place",
     "title",
+    "similar",
     "description",
     "raised_by",
     "urgency",
     "media",
     "report",
-    "similar",
     "review",
 )
-NUMBERED_STEPS = ("category", "title", "description", "raised_by", "urgency", "media", "review")
+NUMBERED_STEPS = (
+    "category",
+    "place",
+    "title",
+    "description",
+    "raised_by",
+    "urgency",
+    "media",
+    "review",
+)
 
 
 def next_raise_step(step: str, *, has_report: bool, has_similar: bool) -> str:
@@ -87,6 +102,77 @@ def next_raise_step(step: str, *, has_report: bool, has_similar: bool) -> str:
         skip.add("similar")
     later = RAISE_STEPS[RAISE_STEPS.index(step) + 1 :]
     return next(s for s in later if s not in skip)
+
+
+# --- the same problem again? ------------------------------------------------------------------
+
+NEAR_METRES = 300.0
+# Words too common to tell two problems apart (compared folded: no diacritics, lower case):
+# joining words, and the kinds of places every village has. Not "chợ", "chùa", "Đảng", which
+# fold to joining words' spelling ("cho", "chua", "dang").
+COMMON_WORDS = frozenset(
+    fold(
+        """
+        và với của ở tại bị đã được không có các những một là này đó thì mà rất quá lại ra vào
+        lên xuống về trong trên dưới gần cạnh bên trước sau cũng như nhiều hay hoặc theo đến từ
+        còn vẫn thôn xóm ấp bản tổ khu xã phường thị trấn số the of and at in on near
+        """
+    ).split()
+)
+
+
+@dataclass(frozen=True)
+class Sketch:
+    """What tells one problem from another when looking for the same one raised twice."""
+
+    unit_id: int | None
+    category: str
+    title: str
+    place: str = ""
+    location: tuple[float, float] | None = None
+    status: str = "new"
+
+
+def meaningful_words(text: str) -> frozenset[str]:
+    """The words of a place or title that say what or where (diacritics and case ignored)."""
+    return frozenset(fold(text).split()) - COMMON_WORDS
+
+
+def _share_words(one: str, other: str) -> bool:
+    """Two texts share meaningful words: two of them, or the one a short text has ("chợ" and
+    "cổng chợ"); numbers that differ tell them apart ("xóm 3" is not "xóm 5")."""
+    a, b = meaningful_words(one), meaningful_words(other)
+    numbers_a, numbers_b = {w for w in a if w.isdigit()}, {w for w in b if w.isdigit()}
+    if not a or not b or (numbers_a and numbers_b and not numbers_a & numbers_b):
+        return False
+    return len(a & b) >= min(2, len(a), len(b))
+
+
+def distance_metres(one: tuple[float, float], other: tuple[float, float]) -> float:
+    """Great-circle distance between two (latitude, longitude) points."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*one, *other))
+    h = math.sin((lat2 - lat1) / 2) ** 2
+    h += math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(min(1.0, h)))
+
+
+def is_similar(new: Sketch, old: Sketch) -> bool:
+    """May `old` be the problem `new` is about ("Có phải cùng vấn đề?"): the same cell, still
+    open, the same category, and about the same thing: a place or title sharing meaningful words
+    (a place named in the other's title counts), or both located within NEAR_METRES."""
+    if new.unit_id != old.unit_id or new.category != old.category or not is_open(old.status):
+        return False
+    texts = [
+        (new.place, old.place),
+        (new.title, old.title),
+        (new.place, old.title),
+        (new.title, old.place),
+    ]
+    if any(_share_words(a, b) for a, b in texts):
+        return True
+    if new.location is not None and old.location is not None:
+        return distance_metres(new.location, old.location) <= NEAR_METRES
+    return False
 
 
 class Refused(Exception):

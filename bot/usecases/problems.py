@@ -37,6 +37,7 @@ from storage.queries.problems import (
     nearest_supervised_ancestor,
     problem_by_id,
     recent_events,
+    similar_open_problems,
     state_version,
     supervisors_of,
 )
@@ -90,6 +91,11 @@ class NewProblem:
     photos: Sequence[str] = ()
     location: tuple[float, float] | None = None
     report_id: int | None = None
+    place: str = ""
+
+    def note(self) -> str:
+        """What it says, as a note added to another problem."""
+        return "\n".join(part for part in (self.place, self.title, self.description) if part)
 
 
 async def raise_problem(
@@ -112,6 +118,7 @@ async def raise_problem(
         handling_unit_id=handling.id,
         category=new.category,
         title=new.title,
+        place=new.place,
         description=new.description,
         raised_by=new.raised_by,
         urgency=new.urgency,
@@ -147,12 +154,36 @@ async def supplement_problem(
         session=session,
         problem=target,
         person_id=person_id,
-        note=f"{new.title}\n{new.description}",
+        note=new.note(),
         photos=list(new.photos),
         location=new.location,
         now=now,
     )
     return target
+
+
+def sketch(problem: Problem) -> rules.Sketch:
+    location = None if problem.latitude is None else (problem.latitude, problem.longitude or 0.0)
+    return rules.Sketch(
+        unit_id=problem.unit_id,
+        category=problem.category,
+        title=problem.title,
+        place=problem.place,
+        location=location,
+        status=problem.status,
+    )
+
+
+async def similar_problems(
+    session: AsyncSession, *, unit_id: int, new: NewProblem, limit: int = 5
+) -> list[Problem]:
+    """The cell's open problems that may be the one being raised (rules.problems.is_similar),
+    newest first."""
+    mine = rules.Sketch(unit_id, new.category, new.title, new.place, new.location)
+    candidates = await similar_open_problems(
+        session=session, unit_id=unit_id, category=new.category
+    )
+    return [p for p in candidates if rules.is_similar(mine, sketch(p))][:limit]
 
 
 async def handlers_of(

@@ -182,9 +182,10 @@ async def recent_events(
 
 
 async def similar_open_problems(
-    *, session: AsyncSession, unit_id: int, category: str, limit: int = 5
+    *, session: AsyncSession, unit_id: int, category: str, limit: int = 50
 ) -> list[Problem]:
-    """Open problems of the same cell and category, newest first ("Có phải cùng vấn đề?")."""
+    """Open problems of the same cell and category, newest first: the ones that may be the
+    problem being raised again (bot.rules.problems.is_similar tells which are)."""
     rows = await session.exec(
         select(Problem)
         .where(

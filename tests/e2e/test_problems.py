@@ -9,7 +9,7 @@ from factories import make_person, make_tree
 from sqlmodel import select
 
 from bot import i18n
-from e2e.reporting import set_clock
+from e2e.reporting import longest, set_clock
 from storage.models import GroupLink, MeetingReport, Problem, ProblemEvent, utcnow
 
 AN, BINH, CUC, DUNG = 1001, 2001, 3001, 4001  # secretary, commune, province, other commune
@@ -49,12 +49,21 @@ def problem_row(run_db, problem_id: int) -> Problem:
     return run_db(get)
 
 
-def raise_problem(user, *, category="Môi trường", title="Rác thải ven đường", urgent=False):
-    """Walk through /problem up to the review (no photos), pressing "new" if asked."""
+def start_problem(user, *, category="Môi trường", place="Cổng trường tiểu học") -> None:
+    """/problem up to the title question: the category and the place."""
     user.send("/problem")
     user.wait_for_text("lĩnh vực nào")
     user.press(category)
+    user.wait_for_text("Ở đâu?")
+    user.send(place)
     user.wait_for_text("tiêu đề ngắn")
+
+
+def raise_problem(
+    user, *, category="Môi trường", place=None, title="Rác thải ven đường", urgent=False
+):
+    """Walk through /problem up to the review (no photos); no similar problem may be offered."""
+    start_problem(user, category=category, **({"place": place} if place else {}))
     user.send(title)
     user.wait_for_text("nội dung cụ thể")
     user.send("Bãi rác tự phát cạnh trường học, hai tuần chưa được thu gom.")
@@ -82,8 +91,12 @@ def test_raise_handle_resolve_reopen(tg, bot, org, run_db) -> None:
     an, binh = people(tg, AN, BINH)
     group = tg.group(GROUP, "Đảng ủy xã")
     an.send("/problem")
-    an.wait_for_text("Bước 1/7")
+    an.wait_for_text("Bước 1/8")
     an.press("Môi trường")
+    an.wait_for_text("Bước 2/8")
+    an.send("x")  # too short: asked again
+    assert "Ở đâu?" in an.wait_for_text("từ 2 đến 120 ký tự").text
+    an.send("Cổng trường tiểu học")
     an.wait_for_text("tiêu đề ngắn")
     an.send("ab")  # too short: asked again (the warning above the question), nothing stored
     assert "tiêu đề ngắn" in an.wait_for_text("từ 3 đến 120 ký tự").text
@@ -102,6 +115,7 @@ def test_raise_handle_resolve_reopen(tg, bot, org, run_db) -> None:
     an.press("Tiếp tục")
     review = an.wait_for_text("Kiểm tra lại")
     assert "Rác thải ven đường" in review.text and "Nhân dân" in review.text
+    assert "Nơi xảy ra: Cổng trường tiểu học" in review.text
     assert "1 ảnh" in review.text
     an.press("✅ Gửi")
     confirmation = an.wait_for_text("Đã gửi phản ánh #1")
@@ -109,11 +123,13 @@ def test_raise_handle_resolve_reopen(tg, bot, org, run_db) -> None:
 
     stored = problem_row(run_db, 1)
     assert stored.status == "new" and stored.urgency == "urgent"
+    assert stored.place == "Cổng trường tiểu học"
     assert len(stored.photos) == 1 and stored.latitude == 21.05
     assert stored.due_at - stored.created_at == timedelta(days=10)  # moi_truong
 
     card = binh.wait_for_text("Phản ánh KHẨN")
     assert "Rác thải ven đường" in card.text and "Chi bộ thôn Đồng Tâm" in card.text
+    assert "Cổng trường tiểu học" in card.text
     assert "Hạn xử lý" in card.text
     posted = group.wait_for_text("Phản ánh #1")
     assert posted.buttons == []  # information only in the group
@@ -199,26 +215,56 @@ def test_forward_up(tg, bot, org, run_db) -> None:
 
 def test_duplicate_suggestion_and_marking(tg, bot, org, run_db) -> None:
     an, binh = people(tg, AN, BINH)
-    first = send_problem(an, title="Đường liên thôn sạt lở", category="Giao thông")
+    first = send_problem(
+        an, category="Giao thông", place="Đường liên thôn xóm 3", title="Sạt lở ta luy"
+    )
     binh.wait_for_text("Phản ánh mới")
 
-    suggestion = raise_problem(an, title="Sạt lở đường thôn", category="Giao thông")
-    assert "Có phải cùng vấn đề?" in suggestion.text
-    assert f"#{first}" in suggestion.text and "Đường liên thôn sạt lở" in suggestion.text
-    an.press(f"Bổ sung vào phản ánh #{first}")
-    an.wait_for_text(f"Đã bổ sung thông tin vào phản ánh #{first}")
-    added = binh.wait_for_text("vừa được bổ sung thông tin")
-    assert "Sạt lở đường thôn" in added.text  # the new text, in the history
-    assert problem_row(run_db, 2) is None
-
-    # another category: no suggestion
-    other = raise_problem(an, title="Mất trộm gia súc", category="An ninh")
-    assert "Kiểm tra lại" in other.text
+    # the same category at another place, with other words: not proposed, the steps go on
+    start_problem(an, category="Giao thông", place="Cổng chợ")
+    an.send("Cống thoát nước bị tắc")
+    an.wait_for_text("nội dung cụ thể")
+    assert not any("Có phải cùng vấn đề?" in text for text in an.texts())
+    an.press("Hủy")
+    an.wait_for_text("Đã hủy")
+    # another category at the same place: not proposed either
+    start_problem(an, category="An ninh", place="Đường liên thôn xóm 3")
+    an.send("Mất trộm gia súc")
+    an.wait_for_text("nội dung cụ thể")
     an.press("Hủy")
     an.wait_for_text("Đã hủy")
 
-    raise_problem(an, title="Sạt lở lần nữa", category="Giao thông")
-    an.press("Gửi phản ánh mới")
+    # the same place, typed without diacritics: proposed right after the title, before the
+    # details; adding to it ends there. Before, it came after the details, who raised it, the
+    # urgency and the photos: 8 actions (/problem, category, title, details, raised by,
+    # urgency, photos, add); now 5 (/problem, category, place, title, add).
+    before = an.actions
+    start_problem(an, category="Giao thông", place="duong lien thon xom 3")
+    an.send("Đất đá tràn xuống mặt đường")
+    suggestion = an.wait_for_text("Có phải cùng vấn đề?")
+    assert f"#{first}" in suggestion.text and "Sạt lở ta luy" in suggestion.text
+    assert "Đường liên thôn xóm 3" in suggestion.text
+    an.press(f"Bổ sung vào phản ánh #{first}")
+    an.wait_for_text(f"Đã bổ sung thông tin vào phản ánh #{first}")
+    assert an.actions - before == 5
+    added = binh.wait_for_text("vừa được bổ sung thông tin")
+    assert "Đất đá tràn xuống mặt đường" in added.text  # the new text, in the history
+    assert problem_row(run_db, 2) is None
+    assert longest(an) <= 400
+
+    # the same place, but another matter after all: the steps go on
+    start_problem(an, category="Giao thông", place="Đường liên thôn, xóm 3")
+    an.send("Sạt lở lần nữa")
+    an.wait_for_text("Có phải cùng vấn đề?")
+    an.press("Không, là phản ánh mới")
+    an.wait_for_text("nội dung cụ thể")
+    an.send("Đoạn khác của tuyến đường, cách chỗ cũ 1 km.")
+    an.wait_for_text("ý kiến của ai")
+    an.press("Nhân dân")
+    an.wait_for_text("Mức độ")
+    an.press("Bình thường")
+    an.wait_for_text("gửi ảnh")
+    an.press("Tiếp tục")
     an.wait_for_text("Kiểm tra lại")
     an.press("✅ Gửi")
     an.wait_for_text("Đã gửi phản ánh #2")
@@ -234,6 +280,53 @@ def test_duplicate_suggestion_and_marking(tg, bot, org, run_db) -> None:
     an.wait_for_text(f"trùng với phản ánh #{first}")
     stored = problem_row(run_db, 2)
     assert (stored.status, stored.duplicate_of_id) == ("duplicate", first)
+
+
+def test_a_location_near_an_open_problem_is_proposed(tg, bot, org, run_db) -> None:
+    an, binh = people(tg, AN, BINH)
+    an.send("/problem")
+    an.wait_for_text("lĩnh vực nào")
+    an.press("Môi trường")
+    an.wait_for_text("Ở đâu?")
+    an.send_location(21.0500, 107.3100)  # the place's answer: on to the title
+    an.wait_for_text("tiêu đề ngắn")
+    an.send("Nước thải chảy tràn")
+    an.wait_for_text("nội dung cụ thể")
+    an.send("Nước thải từ trại lợn chảy ra mương.")
+    an.wait_for_text("ý kiến của ai")
+    an.press("Nhân dân")
+    an.wait_for_text("Mức độ")
+    an.press("Bình thường")
+    review = an.wait_for_text("gửi ảnh")
+    assert "vị trí: có" in review.text
+    an.press("Tiếp tục")
+    review = an.wait_for_text("Kiểm tra lại")
+    assert "Nơi xảy ra: không nêu" in review.text
+    an.press("✅ Gửi")
+    an.wait_for_text("Đã gửi phản ánh #1")
+    binh.wait_for_text("Phản ánh mới")
+
+    # about 200 m away, other words: proposed
+    an.send("/problem")
+    an.wait_for_text("lĩnh vực nào")
+    an.press("Môi trường")
+    an.wait_for_text("Ở đâu?")
+    an.send_location(21.0518, 107.3100)
+    an.wait_for_text("tiêu đề ngắn")
+    an.send("Mùi hôi bốc lên")
+    assert "#1" in an.wait_for_text("Có phải cùng vấn đề?").text
+    an.press("Bổ sung vào phản ánh #1")
+    an.wait_for_text("Đã bổ sung thông tin vào phản ánh #1")
+
+    # no place in particular, other words: not proposed
+    an.send("/problem")
+    an.wait_for_text("lĩnh vực nào")
+    an.press("Môi trường")
+    an.wait_for_text("Ở đâu?")
+    an.press("Không có nơi cụ thể")
+    an.wait_for_text("tiêu đề ngắn")
+    an.send("Thiếu thùng rác công cộng")
+    an.wait_for_text("nội dung cụ thể")
 
 
 def test_other_subtree_cannot_see_or_act(tg, bot, org, run_db) -> None:
@@ -325,6 +418,8 @@ def test_raise_survives_a_restart_and_old_buttons_expire(tg, bot, org, run_db) -
     first = an.wait_for_text("lĩnh vực nào")
     old_button = first.button_data("Môi trường")
     an.press("Đất đai")
+    an.wait_for_text("Ở đâu?")
+    an.send("Khu đất công cạnh nhà văn hóa")
     an.wait_for_text("tiêu đề ngắn")
     bot.restart()
     an.send("Cấp giấy chứng nhận chậm")
@@ -398,11 +493,11 @@ def test_menu_buttons_start_and_leave_the_conversation(tg, bot, org, run_db) -> 
     an.send("⚠️ Phản ánh")
     an.wait_for_text("lĩnh vực nào")
     an.press("Khác")
-    an.wait_for_text("tiêu đề ngắn")
-    an.send("📋 Phản ánh đã gửi")  # a menu button, not a title
+    an.wait_for_text("Ở đâu?")
+    an.send("📋 Phản ánh đã gửi")  # a menu button, not a place
     assert "chưa gửi phản ánh nào" in an.wait_reply().text
-    an.send("Giếng nước nhiễm bẩn")  # the conversation is still there to answer
-    an.wait_for_text("nội dung cụ thể")
+    an.send("Giếng làng")  # the conversation is still there to answer
+    an.wait_for_text("tiêu đề ngắn")
 
 
 def test_cancel_keeps_or_drops_the_conversation(tg, bot, org, run_db) -> None:
@@ -410,6 +505,8 @@ def test_cancel_keeps_or_drops_the_conversation(tg, bot, org, run_db) -> None:
     an.send("/problem")
     an.wait_for_text("lĩnh vực nào")
     an.press("Đất đai")
+    an.wait_for_text("Ở đâu?")
+    an.send("Bãi đất ven sông")
     an.wait_for_text("tiêu đề ngắn")
     an.send("/cancel")
     assert "phản ánh đang soạn" in an.wait_reply().text
@@ -449,6 +546,8 @@ def test_typed_answers_without_diacritics(tg, bot, org, run_db) -> None:
     an.send("chi bo thon tan tien")
     an.wait_for_text("lĩnh vực nào")
     an.send("giao thong")  # one part of "Giao thông, thủy lợi"
+    an.wait_for_text("Ở đâu?")
+    an.send("bo qua")
     an.wait_for_text("tiêu đề ngắn")
     an.send("Cầu tràn bị ngập")
     an.wait_for_text("nội dung cụ thể")
@@ -508,7 +607,9 @@ def test_a_forged_press_is_expired_and_changes_nothing(tg, bot, org, run_db) -> 
 
     mine = send_problem(an, title="Đường liên thôn sạt lở", category="Giao thông")
     binh.wait_for_text("Phản ánh mới")
-    suggestion = raise_problem(an, title="Sạt lở đường thôn", category="Giao thông")
+    start_problem(an, category="Giao thông")
+    an.send("Sạt lở đường thôn")
+    suggestion = an.wait_for_text("Có phải cùng vấn đề?")
     add = suggestion.button_data(i18n.t("vi", "problem.button.add_to", id=mine))
     assert add.endswith(f":add.{mine}")
     an.press_data(add.removesuffix(str(mine)) + str(other), suggestion)
@@ -522,5 +623,5 @@ def test_a_forged_press_is_expired_and_changes_nothing(tg, bot, org, run_db) -> 
 
     assert run_db(events_of) == []
     assert problem_row(run_db, other).photos == []
-    an.press("Gửi phản ánh mới")  # the question is still the current one
-    an.wait_for_text("Kiểm tra lại")
+    an.press("Không, là phản ánh mới")  # the question is still the current one
+    an.wait_for_text("nội dung cụ thể")

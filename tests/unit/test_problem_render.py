@@ -128,6 +128,28 @@ def test_list_buttons_fit_callback_data() -> None:
     assert "Trang 2/4" in text and len(visible(text)) < MAX_TEXT
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_similar_question_fits_400(lang: str) -> None:
+    """Up to three problems, their titles and places shortened: within 400 characters."""
+    problems = [
+        Problem(
+            id=123456 + i,
+            unit_id=3,
+            handling_unit_id=2,
+            category="chinh_sach_xa_hoi",
+            title="Ư" * rules.TITLE_MAX,
+            place="<" * rules.PLACE_MAX,
+            status=rules.ACKNOWLEDGED,
+            due_at=NOW,
+            created_at=NOW,
+        )
+        for i in range(5)
+    ]
+    text = render.ask_similar(lang, "chinh_sach_xa_hoi", problems, TZ)
+    assert text.count("#") == 3 and "&lt;" in text
+    assert len(visible(text)) <= 400, len(visible(text))
+
+
 def test_review_escapes_and_fits() -> None:
     review = render.Review(
         unit="Chi bộ <1>",

@@ -178,8 +178,82 @@ def test_raise_steps() -> None:
     while step != "review":
         step = rules.next_raise_step(step, has_report=False, has_similar=False)
         steps.append(step)
-    assert steps == ["category", "title", "description", "raised_by", "urgency", "media", "review"]
+    assert steps == [
+        "category",
+        "place",
+        "title",
+        "description",
+        "raised_by",
+        "urgency",
+        "media",
+        "review",
+    ]
+    # the same problem is looked for right after the category, the place and the title
+    assert rules.next_raise_step("title", has_report=True, has_similar=True) == "similar"
+    assert rules.next_raise_step("similar", has_report=True, has_similar=True) == "description"
     assert rules.next_raise_step("media", has_report=True, has_similar=True) == "report"
-    assert rules.next_raise_step("report", has_report=True, has_similar=True) == "similar"
-    assert rules.next_raise_step("media", has_report=False, has_similar=True) == "similar"
     assert rules.next_raise_step("report", has_report=True, has_similar=False) == "review"
+    assert rules.next_raise_step("media", has_report=False, has_similar=True) == "review"
+
+
+# --- the same problem again? --------------------------------------------------------------------
+
+MARKET = (21.0500, 107.3100)
+
+
+def sketch(title: str, place: str = "", **kwargs: object) -> rules.Sketch:
+    values: dict[str, object] = {"unit_id": 1, "category": "moi_truong", "status": NEW}
+    values.update(kwargs)
+    return rules.Sketch(title=title, place=place, **values)  # type: ignore[arg-type]
+
+
+def test_meaningful_words_ignore_diacritics_case_and_common_words() -> None:
+    assert rules.meaningful_words("Đường liên thôn XÓM 3") == {"duong", "lien", "3"}
+    assert rules.meaningful_words("duong lien thon xom 3") == {"duong", "lien", "3"}
+    assert rules.meaningful_words("Cổng chợ") == {"cong", "cho"}  # chợ is not "cho" (for)
+    assert rules.meaningful_words("ở tại và của") == set()
+
+
+@pytest.mark.parametrize(
+    ("old", "same"),
+    [
+        # the same place, typed without diacritics or capitals
+        (sketch("Rác thải bốc mùi", "duong lien thon xom 3"), True),
+        # the same words in the title, whatever the place
+        (sketch("Đổ rác tự phát đầu làng"), True),
+        # a place named in the other's title (problems raised before places were asked)
+        (sketch("Ổ gà đường liên thôn xóm 3"), True),
+        # same category, another place, other words
+        (sketch("Khói đốt rơm rạ", "cổng chợ"), False),
+        # one common word only ("đường", after thôn/xóm are dropped)
+        (sketch("Cây đổ chắn lối", "đường trục xã"), False),
+        # another hamlet: the number tells it apart
+        (sketch("Khói bụi", "đường liên thôn xóm 5"), False),
+    ],
+)
+def test_similar_by_place_and_words(old: rules.Sketch, same: bool) -> None:
+    new = sketch("Đổ rác tự phát", "Đường liên thôn xóm 3")
+    assert rules.is_similar(new, old) is same
+
+
+def test_similar_needs_the_same_cell_category_and_an_open_problem() -> None:
+    new = sketch("Đổ rác tự phát", "cổng chợ")
+    assert rules.is_similar(new, sketch("Đổ rác tự phát", "cổng chợ"))
+    assert rules.is_similar(new, sketch("Đèn hỏng", "Chợ"))  # a short place in a longer one
+    assert not rules.is_similar(new, sketch("Đổ rác tự phát", "cổng chợ", unit_id=2))
+    assert not rules.is_similar(new, sketch("Đổ rác tự phát", "cổng chợ", category="dat_dai"))
+    for status in rules.CLOSED_STATUSES:
+        assert not rules.is_similar(new, sketch("Đổ rác tự phát", "cổng chợ", status=status))
+    for status in rules.OPEN_STATUSES:
+        assert rules.is_similar(new, sketch("Đổ rác tự phát", "cổng chợ", status=status))
+
+
+def test_similar_by_location_within_300_metres() -> None:
+    new = sketch("Nước thải chảy tràn", location=MARKET)
+    near = (MARKET[0] + 0.0025, MARKET[1])  # about 280 m north
+    far = (MARKET[0] + 0.0030, MARKET[1])  # about 330 m north
+    assert 270 < rules.distance_metres(MARKET, near) < 290
+    assert rules.is_similar(new, sketch("Khói bụi", location=near))
+    assert not rules.is_similar(new, sketch("Khói bụi", location=far))
+    assert not rules.is_similar(new, sketch("Khói bụi"))  # no spot to compare
+    assert not rules.is_similar(sketch("Nước thải chảy tràn"), sketch("Khói bụi", location=near))
