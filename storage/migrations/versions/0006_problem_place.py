@@ -1,11 +1,8 @@
 """problems say where they are: a short typed place ("cổng chợ", "đường liên thôn xóm 3")
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 21:00:00
-
-Written beside 0005 (summaries), made on another branch from 0004: whoever merges both sets
-down_revision to "0005" here.
 """
 
 from collections.abc import Sequence
@@ -15,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
