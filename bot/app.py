@@ -58,6 +58,10 @@ def build_application(settings: Settings, db: Database | None = None) -> ChiboAp
         # PTB's bucket (30 a second overall, 20 a minute per group) for every call, retrying a
         # RetryAfter; notifications are also paced one per 1/30 s (bot.notify), replies are not.
         .rate_limiter(AIORateLimiter(max_retries=3))
+        # Stopping, PTB confirms the fetched updates with one more getUpdates while the long poll
+        # it cancelled may still hold its connection: a second one spares that call a pool
+        # timeout (logged as an error, and the confirmation lost).
+        .get_updates_connection_pool_size(2)
         .concurrent_updates(processor)
         .update_queue(ReceivedQueue(processor))  # stopping, to know what was not handled
         .post_init(_post_init)
