@@ -77,13 +77,6 @@ class ChiboContext(CallbackContext[ExtBot, dict, dict, dict]):
         person = self.identity.person
         return {"actor": f"telegram:{person.telegram_id}", "actor_id": person.id} if person else {}
 
-    def draft(self, session: AsyncSession, kind: str) -> Draft | None:
-        """The speaker's draft of `kind` as this update found it, taken into `session`."""
-        draft = self.identity.draft([kind])
-        if draft is not None:
-            session.add(draft)
-        return draft
-
     async def unit(self, session: AsyncSession, unit_id: int | None) -> Unit | None:
         """A unit: one of the speaker's own without a query (a step of a report), else read."""
         if unit_id is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from telegram import ReplyParameters
 
-from bot.clock import now
 from bot.context import ChiboContext
 from bot.flows.problem_note import KIND as NOTE_KIND
 from bot.notify import send_quietly
@@ -12,7 +11,6 @@ from bot.render import problems as render
 from bot.render.keyboard import markup
 from bot.usecases import Actor
 from bot.usecases.problems import load_card
-from storage.models import GroupLink, Person
 from storage.queries.drafts import delete_draft, get_draft
 
 __all__ = ["NOTE_KIND", "load_card"]
@@ -46,28 +44,3 @@ async def send_notices(context: ChiboContext, notices: list[render.Notice]) -> N
             reply_markup=markup(notice.rows),
             reply_parameters=reply,
         )
-
-
-async def notify_handlers(
-    context: ChiboContext,
-    card: render.Card,
-    recipients: list[Person],
-    groups: list[GroupLink],
-    kind: str,
-    **values: object,
-) -> None:
-    """Tell the handling unit's supervisors (with the action buttons) and its linked groups
-    (information only) about the problem; `kind` picks the first line (new, urgent, ...)."""
-    speaker = context.identity.person
-    notices = render.handler_notices(
-        card,
-        recipients,
-        groups,
-        kind,
-        speaker_id=speaker.id if speaker else None,
-        default_language=context.settings.default_language,
-        now=now(context),
-        tz=context.settings.tz,
-        **values,
-    )
-    await send_notices(context, notices)

@@ -8,14 +8,13 @@ sending, so a report that arrives mid-way stops the rest.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from bot.jobs.base import JobEnv, JobResult, expiry, record, send
 from bot.rules.figures import reminder_step_at, reminders_due
 from bot.rules.periods import Period
 from bot.usecases import nudge as nudging
-from storage.queries.audience import ReminderTarget, reminder_targets
-from storage.queries.deliveries import Outgoing
+from storage.queries.audience import reminder_targets
 
 KIND, NUDGE = "reminder", nudging.NUDGE
 CHUNK = 1000  # cells' reporters rendered and recorded per transaction
@@ -38,25 +37,18 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
         expires = expiry(env, reminder_step_at(due_period, step, env.cal), at)
         for start in range(0, len(targets), CHUNK):
             items = [
-                reminder(env, target, due_period, env.cal.local_date(at), KIND, str(step), expires)
+                nudging.reminder(
+                    env.settings,
+                    env.cal,
+                    target,
+                    due_period,
+                    env.cal.local_date(at),
+                    KIND,
+                    str(step),
+                    expires,
+                )
                 for target in targets[start : start + CHUNK]
             ]
             await record(env, result, items)
     await send(env, result)
     return result
-
-
-def reminder(
-    env: JobEnv,
-    target: ReminderTarget,
-    period: Period,
-    today: date,
-    kind: str,
-    step: str,
-    expires: str | None = None,
-    nudged_by: str | None = None,
-) -> Outgoing:
-    """One reporter's reminder for one cell (bot.usecases.nudge)."""
-    return nudging.reminder(
-        env.settings, env.cal, target, period, today, kind, step, expires, nudged_by
-    )

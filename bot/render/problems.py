@@ -305,10 +305,6 @@ def reopen_buttons(lang: str, problem: Problem, version: int) -> list[list[tuple
     return [[(_t(lang, "problem.button.reopen"), Reopen(problem.id, version))]]
 
 
-def reopen_keyboard(lang: str, problem: Problem, version: int) -> InlineKeyboardMarkup:
-    return _keyboard(reopen_buttons(lang, problem, version))
-
-
 def refusal_text(lang: str, refusal: str, problem_id: int, reopen_days: int) -> str:
     """Why an action was not taken (bot.usecases.problems' refusals)."""
     if refusal == "unknown":

@@ -190,17 +190,17 @@ async def codes_taken(*, session: AsyncSession, prefix: str) -> list[str]:
 
 async def codes_by_id(*, session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
     """id -> code of the given units (one query)."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    result = await session.exec(select(Unit.id, Unit.code).where(col(Unit.id).in_(wanted)))
-    return dict(result.all())
+    return await _column_by_id(session, ids, col(Unit.code))
 
 
 async def names_by_id(*, session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
     """id -> name of the given units (one query)."""
+    return await _column_by_id(session, ids, col(Unit.name))
+
+
+async def _column_by_id(session: AsyncSession, ids: Iterable[int], column: Any) -> dict[int, str]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    result = await session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(wanted)))
+    result = await session.exec(select(col(Unit.id), column).where(col(Unit.id).in_(wanted)))
     return dict(result.all())
