@@ -24,6 +24,7 @@ from bot.buttons import Payload
 from bot.commands import publish_menu
 from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext, load_identity
+from bot.files import FileStore
 from bot.flows import FLOWS, invite, language
 from bot.flows import telegram as flows_telegram
 from bot.flows.engine import Engine, FlowButton
@@ -37,8 +38,13 @@ from bot.handlers import (
     start,
     supervisor,
 )
+from bot.messengers import BOTS, Bots
 from bot.polling import ReceivedQueue
 from bot.processing import PerChatUpdateProcessor
+from bot.zalo.client import ZaloClient
+from bot.zalo.link import ZaloLink
+from bot.zalo.request import ZaloRequest
+from storage.chats import TELEGRAM, ZALO
 from storage.db import Database
 
 # Handler groups run in this order; within a group the first matching handler wins, so the
@@ -48,37 +54,85 @@ IDENTITY, GATE, FEATURES = -100, -90, 0
 Callback = Callable[[Update, ChiboContext], Coroutine[Any, Any, None]]
 
 
-def build_application(settings: Settings, db: Database | None = None) -> ChiboApplication:
+def build_applications(settings: Settings, db: Database | None = None) -> list[ChiboApplication]:
+    """One application per messenger whose token is set (Telegram first), sharing the
+    database and each other's bots (a message goes by the messenger of its chat)."""
+    db = db or Database(settings.database_url)
+    bots = Bots()
+    messengers = [
+        m for m, token in ((TELEGRAM, settings.token()), (ZALO, settings.zalo_token())) if token
+    ]
+    return [build_application(settings, db, messenger=m, bots=bots) for m in messengers]
+
+
+def build_application(
+    settings: Settings,
+    db: Database | None = None,
+    *,
+    messenger: str = TELEGRAM,
+    bots: Bots | None = None,
+) -> ChiboApplication:
+    """The application of one messenger: Telegram's, or Zalo's (the same handlers, its bot's
+    requests carried out on Zalo by bot/zalo)."""
+    db = db or Database(settings.database_url)
     processor = PerChatUpdateProcessor()  # chats at once, each one in order
     builder = (
         ApplicationBuilder()
-        .token(settings.token())
         .context_types(ContextTypes(context=ChiboContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         # PTB's bucket (30 a second overall, 20 a minute per group) for every call, retrying a
         # RetryAfter; notifications are also paced one per 1/30 s (bot.notify), replies are not.
         .rate_limiter(AIORateLimiter(max_retries=3))
-        # Stopping, PTB confirms the fetched updates with one more getUpdates while the long poll
-        # it cancelled may still hold its connection: a second one spares that call a pool
-        # timeout (logged as an error, and the confirmation lost).
-        .get_updates_connection_pool_size(2)
         .concurrent_updates(processor)
         .update_queue(ReceivedQueue(processor))  # stopping, to know what was not handled
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
+    files = FileStore(settings)
+    link = zalo_link(settings, db, files) if messenger == ZALO else None
+    if link is not None:
+        builder = builder.token(settings.zalo_token()).request(ZaloRequest(link))
+        builder = builder.get_updates_request(ZaloRequest(link, read_timeout=None))
+        link.before_fetch = processor.wait_handled  # Zalo cannot give an event twice
+    else:
+        builder = _telegram(builder, settings)
+    application = builder.build()
+    polling.install(application)
+    bots = bots or Bots()
+    bots.add(messenger, application.bot)
+    if link is not None:
+        link.bots = bots
+    application.bot_data.update(
+        {
+            "settings": settings,
+            "db": db,
+            "commands": {},
+            "messenger": messenger,
+            "files": files,
+            "zalo": link,
+            BOTS: bots,
+            flows_telegram.ENGINE: Engine(FLOWS),
+        }
+    )
+    _register(application)
+    return application
+
+
+def _telegram(builder: Any, settings: Settings) -> Any:
+    # Stopping, PTB confirms the fetched updates with one more getUpdates while the long poll
+    # it cancelled may still hold its connection: a second one spares that call a pool
+    # timeout (logged as an error, and the confirmation lost).
+    builder = builder.token(settings.token()).get_updates_connection_pool_size(2)
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
     if settings.telegram_api_file_url:
         builder = builder.base_file_url(settings.telegram_api_file_url)
-    application = builder.build()
-    polling.install(application)
-    application.bot_data["settings"] = settings
-    application.bot_data["db"] = db or Database(settings.database_url)
-    application.bot_data["commands"] = {}
-    application.bot_data[flows_telegram.ENGINE] = Engine(FLOWS)
-    _register(application)
-    return application
+    return builder
+
+
+def zalo_link(settings: Settings, db: Database, files: FileStore) -> ZaloLink:
+    client = ZaloClient(settings.zalo_token(), settings.zalo_api_base_url)
+    return ZaloLink(client, db, files, settings.default_language)
 
 
 def add_command(
@@ -111,6 +165,7 @@ def _register(app: ChiboApplication) -> None:
     add_command(app, "help", start.help_command, private=False)
     add_command(app, "language", flows_telegram.starter(language.KIND))
     add_command(app, "invite", flows_telegram.starter(invite.KIND))
+    add_command(app, "connect", start.connect)
     add_command(app, "link", groups.link, private=False)
     add_command(app, "unlink", groups.unlink, private=False)
     add_buttons(app, groups.BUTTONS, groups.copies)
@@ -146,4 +201,7 @@ async def _post_init(app: ChiboApplication) -> None:
 
 
 async def _post_shutdown(app: ChiboApplication) -> None:
+    link = app.bot_data.get("zalo")
+    if link is not None:
+        await link.client.aclose()
     await app.bot_data["db"].dispose()

@@ -70,8 +70,7 @@ def _secrets(settings: Settings) -> list[str]:
     from sqlalchemy.engine import make_url
 
     password = make_url(settings.database_url).password
-    webhook = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
-    return [s for s in (settings.token(), password or "", webhook) if s]
+    return [*settings.secrets(), *([password] if password else [])]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,29 +128,38 @@ def cmd_db_revision(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    if not settings.token():
+    if not (settings.token() or settings.zalo_token()):
         print(
-            "TELEGRAM_BOT_TOKEN is not set: put TELEGRAM_BOT_TOKEN=<token from @BotFather> "
-            "in the environment or in .env, then run again.",
+            "No bot token is set: put TELEGRAM_BOT_TOKEN=<token from @BotFather> and/or "
+            "ZALO_BOT_TOKEN=<token from Zalo Bot Creator> in the environment or in .env, "
+            "then run again.",
             file=sys.stderr,
         )
         return BAD_INPUT
-    if args.webhook and not (settings.webhook_url and settings.webhook_secret):
-        raise UsageError("--webhook needs WEBHOOK_URL and WEBHOOK_SECRET to be set.")
+    if args.webhook:
+        _check_webhook(settings)
     # The schema is upgraded on start, so that `chibo run` alone is a working install.
     from storage import migrate
 
     migrate.upgrade(settings.database_url)
 
     from bot import polling, webhook
-    from bot.app import build_application
+    from bot.app import build_applications
     from bot.jobs import schedule
 
-    application = build_application(settings)
-    schedule(application)  # from the settings, every start: no job store to restore
-    log.info("Chibo starting (database %s)", safe_url(settings.database_url))
+    applications = build_applications(settings)
+    schedule(applications[0])  # from the settings, every start: no job store to restore
+    served = ", ".join(app.bot_data["messenger"] for app in applications)
+    log.info("Chibo starting for %s (database %s)", served, safe_url(settings.database_url))
     if args.webhook:
-        asyncio.run(webhook.serve(application, settings))
+        asyncio.run(webhook.serve(applications, settings))
     else:
-        polling.run_polling(application)  # stops gracefully on SIGINT/SIGTERM
+        polling.run_polling(applications)  # stops gracefully on SIGINT/SIGTERM
     return OK
+
+
+def _check_webhook(settings: Settings) -> None:
+    if settings.token() and not (settings.webhook_url and settings.webhook_secret):
+        raise UsageError("--webhook needs WEBHOOK_URL and WEBHOOK_SECRET to be set.")
+    if settings.zalo_token() and not (settings.public_base_url and settings.zalo_webhook_secret):
+        raise UsageError("--webhook needs PUBLIC_BASE_URL and ZALO_WEBHOOK_SECRET for Zalo.")

@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     catch_up_hours: int = Field(24, ge=0, le=24 * 14)
     job_lease_seconds: int = Field(60, ge=3, le=3600)
 
+    zalo_bot_token: SecretStr | None = None
+    zalo_api_base_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_webhook_secret: SecretStr | None = None
+    # Where this server is reached from outside (https://bot.example.org): Zalo's webhook
+    # ({PUBLIC_BASE_URL}/zalo) and the signed links to charts and exports (Zalo cannot take
+    # files); photos people send on Zalo are kept under FILES_DIR.
+    public_base_url: str | None = None
+    files_dir: str = "./files"
+    file_link_hours: int = Field(72, ge=1, le=24 * 30)
+
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"
@@ -85,6 +95,13 @@ class Settings(BaseSettings):
         parse_due_days(value)
         return value
 
+    @field_validator("zalo_api_base_url", "public_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// address")
+        return value.rstrip("/") if value else value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
@@ -106,6 +123,19 @@ class Settings(BaseSettings):
 
     def token(self) -> str:
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""
+
+    def zalo_token(self) -> str:
+        return self.zalo_bot_token.get_secret_value() if self.zalo_bot_token else ""
+
+    def secrets(self) -> list[str]:
+        """Every secret value set (tokens, webhook secrets): never to appear in a log line."""
+        values = (
+            self.telegram_bot_token,
+            self.zalo_bot_token,
+            self.webhook_secret,
+            self.zalo_webhook_secret,
+        )
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
 
 
 def load_settings(**overrides: Any) -> Settings:

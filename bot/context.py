@@ -13,10 +13,12 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot import i18n
 from bot.config import Settings
 from bot.menu import commands_for
+from bot.messengers import Bots, bots_of
+from storage.chats import TELEGRAM, ZALO, messenger_of
 from storage.db import Database
 from storage.models import Draft, Person, RoleAssignment, Unit
 from storage.queries.drafts import drafts_of
-from storage.queries.people import speaker
+from storage.queries.people import add_chat, speaker
 from storage.queries.units import unit_by_id
 
 
@@ -62,6 +64,15 @@ class ChiboContext(CallbackContext[ExtBot, dict, dict, dict]):
         return self.application.bot_data["db"]
 
     @property
+    def bots(self) -> Bots:
+        return bots_of(self.application.bot_data)
+
+    @property
+    def messenger(self) -> str:
+        """The messenger this update came by."""
+        return self.application.bot_data["messenger"]
+
+    @property
     def lang(self) -> str:
         person = self.identity.person
         if person is not None and person.language:
@@ -75,7 +86,7 @@ class ChiboContext(CallbackContext[ExtBot, dict, dict, dict]):
     def actor(self) -> dict[str, Any]:
         """Who acts, as the audit trail names them: `record(..., **context.actor)`."""
         person = self.identity.person
-        return {"actor": f"telegram:{person.telegram_id}", "actor_id": person.id} if person else {}
+        return actor_of(person) if person else {}
 
     async def unit(self, session: AsyncSession, unit_id: int | None) -> Unit | None:
         """A unit: one of the speaker's own without a query (a step of a report), else read."""
@@ -102,13 +113,23 @@ async def load_identity(update: Update, context: ChiboContext) -> None:
     context.identity = await identify(context.db, user.id, user.language_code)
 
 
-async def identify(db: Database, telegram_id: int, telegram_language: str | None) -> Identity:
-    """Who this Telegram account is; a person who writes again is reachable again."""
+def actor_of(person: Person) -> dict[str, Any]:
+    """The audit trail's names of a person: "telegram:<id>" or "zalo:<chat number>"."""
+    chat = person.telegram_id if person.messenger == TELEGRAM else person.zalo_id
+    return {"actor": f"{person.messenger}:{chat}", "actor_id": person.id}
+
+
+async def identify(db: Database, chat_id: int, telegram_language: str | None) -> Identity:
+    """Who writes from this private chat (either messenger); a person who writes again is
+    reachable again there, and their messages go there first from now on."""
     async with db.session() as session:
-        person, roles = await speaker(session=session, telegram_id=telegram_id)
+        person, roles = await speaker(session=session, chat_id=chat_id)
         if person is None or not person.active:
             return Identity(person=person, telegram_language=telegram_language)
-        if not person.reachable:
-            person.reachable = True
+        zalo = messenger_of(chat_id) == ZALO
+        if person.messenger != messenger_of(chat_id) or not (
+            person.zalo_reachable if zalo else person.reachable
+        ):
+            add_chat(person, chat_id)  # a write only when something changed
         drafts = await drafts_of(session=session, person_id=person.id)
     return Identity(person, roles, telegram_language, drafts)

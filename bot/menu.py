@@ -43,6 +43,7 @@ ITEMS = (
     MenuItem("problems", SUPERVISORS),
     MenuItem("export", SUPERVISORS),
     MenuItem("invite", SUPERVISORS),
+    MenuItem("connect", EVERYONE),
     MenuItem("language", EVERYONE),
     MenuItem("help", EVERYONE),
 )

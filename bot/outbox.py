@@ -30,9 +30,11 @@ from telegram import Bot, Message
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot import notify
+from bot.messengers import Bots
 from bot.render.keyboard import markup
+from storage.chats import chat_of
 from storage.db import Database
-from storage.models import Delivery, utcnow
+from storage.models import Delivery, Person, utcnow
 from storage.queries import deliveries as outbox
 from storage.queries.audience import reported_among
 
@@ -67,13 +69,13 @@ class Sender:
 
     def __init__(
         self,
-        bot: Bot,
+        bots: Bot | Bots,
         db: Database,
         *,
         clock: Callable[[], datetime] = utcnow,
         lease: timedelta = outbox.LEASE,
     ) -> None:
-        self.bot, self.db, self.clock, self.lease = bot, db, clock, lease
+        self.bots, self.db, self.clock, self.lease = Bots.of(bots), db, clock, lease
 
     async def drain(self, only: Sequence[int] | None = None) -> Counter[str]:
         """Send every claimable row (or only the rows `only`); returns how each one ended."""
@@ -84,11 +86,19 @@ class Sender:
                     session=session, now=self.clock(), lease=self.lease, only=only
                 )
                 unwanted = row is not None and await _unwanted(session, row.payload or {})
+                chat = row and await self._chat(session, row)
             if row is None:
                 return tally
-            tally[await self._deliver(row, unwanted)] += 1
+            tally[await self._deliver(row, chat, unwanted)] += 1
 
-    async def _deliver(self, row: Delivery, unwanted: bool) -> str:
+    @staticmethod
+    async def _chat(session: AsyncSession, row: Delivery) -> int:
+        """Where the row goes now: a person's chat by the messenger they use now (chosen when
+        sent, not when recorded), else the recorded chat."""
+        person = await session.get(Person, row.person_id) if row.person_id else None
+        return (chat_of(person) if person else None) or row.chat_id
+
+    async def _deliver(self, row: Delivery, chat: int, unwanted: bool) -> str:
         payload = row.payload or {}
         if unwanted:
             return await self._settle(row, outbox.CANCELLED)
@@ -97,7 +107,7 @@ class Sender:
         ):
             return await self._settle(row, outbox.EXPIRED)
         try:
-            sent = await self._send(row.chat_id, payload)
+            sent = await self._send(chat, payload)
         except notify.Unreachable:
             return await self._settle(row, outbox.UNREACHABLE, error="unreachable")
         except RetryAfter as exc:
@@ -114,19 +124,21 @@ class Sender:
         except (TelegramError, ValueError) as exc:
             log.warning("Delivery %s failed: %s", row.id, exc)
             return await self._settle(row, outbox.FAILED, error=str(exc))
-        return await self._settle(row, outbox.SENT, message_id=sent.message_id)
+        return await self._settle(
+            row, outbox.SENT, message_id=sent.message_id, chat_id=sent.chat_id
+        )
 
     async def _send(self, chat_id: int, payload: Payload) -> Message:
         if "photo" in payload:
             return await notify.send_photo(
-                self.bot,
+                self.bots,
                 self.db,
                 chat_id,
                 base64.b64decode(payload["photo"]),
                 caption=payload.get("caption") or None,
             )
         return await notify.send(
-            self.bot,
+            self.bots,
             self.db,
             chat_id,
             payload["text"],
@@ -135,7 +147,13 @@ class Sender:
         )
 
     async def _settle(
-        self, row: Delivery, status: str, *, message_id: int | None = None, error: str | None = None
+        self,
+        row: Delivery,
+        status: str,
+        *,
+        message_id: int | None = None,
+        chat_id: int | None = None,
+        error: str | None = None,
     ) -> str:
         async with self.db.session() as session:
             await outbox.settle(
@@ -144,6 +162,7 @@ class Sender:
                 status=status,
                 now=self.clock(),
                 message_id=message_id,
+                chat_id=chat_id,
                 error=error,
             )
         return status

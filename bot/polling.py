@@ -16,6 +16,7 @@ queue without a time limit. Here:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from typing import Any
@@ -83,34 +84,55 @@ def install(application: ChiboApplication) -> None:
     application.updater = HeldOffsetUpdater(application.bot, application.update_queue)
 
 
-def run_polling(application: ChiboApplication, grace: float = STOP_GRACE) -> None:
-    """Poll until SIGINT/SIGTERM, then stop as the module doc says."""
-    asyncio.run(_poll(application, grace))
+def run_polling(applications: list[ChiboApplication], grace: float = STOP_GRACE) -> None:
+    """Poll (each messenger's application, in one process) until SIGINT/SIGTERM, then stop as
+    the module doc says."""
+    asyncio.run(_poll(applications, grace))
 
 
-async def _poll(application: ChiboApplication, grace: float) -> None:
+async def _poll(applications: list[ChiboApplication], grace: float) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    processor = application.update_processor
+    async with contextlib.AsyncExitStack() as stack:
+        for application in applications:
+            await stack.enter_async_context(application)  # initialize; shutdown at the end
+            if application.post_init:
+                await application.post_init(application)
+            await _updater(application).start_polling(
+                timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES
+            )
+            await application.start()
+            stack.push_async_callback(_after_stop, application)  # (callbacks run last first)
+            stack.push_async_callback(_stop, application)
+        await stop.wait()
+        log.info("Stopping: finishing the updates being handled")
+        await asyncio.gather(*(_finish(application, grace) for application in applications))
+    for application in applications:
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+
+
+def _updater(application: ChiboApplication) -> HeldOffsetUpdater:
     updater = application.updater
-    assert isinstance(processor, PerChatUpdateProcessor)
     assert isinstance(updater, HeldOffsetUpdater)
-    async with application:  # initialize, and shutdown at the end
-        if application.post_init:
-            await application.post_init(application)
-        await updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
-        await application.start()
-        try:
-            await stop.wait()
-            log.info("Stopping: finishing the updates being handled")
-            await processor.stop(grace)
-            updater.hold(processor.resume_offset())
-        finally:
-            await updater.stop()
-            await application.stop()
-            if application.post_stop:
-                await application.post_stop(application)
-    if application.post_shutdown:
-        await application.post_shutdown(application)
+    return updater
+
+
+async def _finish(application: ChiboApplication, grace: float) -> None:
+    """Handle what was received (bounded), and confirm only that to the messenger."""
+    processor = application.update_processor
+    assert isinstance(processor, PerChatUpdateProcessor)
+    await processor.stop(grace)
+    _updater(application).hold(processor.resume_offset())
+
+
+async def _stop(application: ChiboApplication) -> None:
+    await _updater(application).stop()
+    await application.stop()
+
+
+async def _after_stop(application: ChiboApplication) -> None:
+    if application.post_stop:
+        await application.post_stop(application)

@@ -80,6 +80,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self._changed.clear()
             await self._changed.wait()
 
+    async def wait_handled(self) -> None:
+        """Return once every update received has been handled (Zalo's polling asks for the
+        next event only then: an event it gave is never given again)."""
+        while self._unhandled:
+            self._changed.clear()
+            await self._changed.wait()
+
     def resume_offset(self) -> int | None:
         """The first update id not handled: every update below it was (None: none received)."""
         if self._unhandled:

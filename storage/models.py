@@ -92,14 +92,23 @@ class Unit(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
+    """Someone with a role, on Telegram, Zalo or both (their chats: storage/chats.py)."""
+
     __tablename__ = "people"
 
     id: int | None = Field(default=None, primary_key=True)
-    telegram_id: int = _big(unique=True)
+    telegram_id: int | None = _big(nullable=True, unique=True)
+    # The number of their Zalo chat (a `zalo_chats` row's, see storage/chats.py).
+    zalo_id: int | None = _big(nullable=True, unique=True)
     full_name: str = Field(default="", max_length=255)
     username: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=8)
-    reachable: bool = True
+    reachable: bool = True  # on Telegram: false once Telegram refused a message to them
+    zalo_reachable: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    # The messenger they wrote from last: where their reminders and alerts go first.
+    messenger: str = Field(
+        default="telegram", max_length=16, sa_column_kwargs={"server_default": "telegram"}
+    )
     active: bool = True
     # A supervisor whose unit has a linked group still gets its scheduled messages privately,
     # unless they turn that off (the button under /link's confirmation).
@@ -284,13 +293,20 @@ class GroupLink(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """One outgoing scheduled message: recorded before it is sent, so nothing goes twice."""
+    """One outgoing scheduled message: recorded before it is sent, so nothing goes twice.
+
+    A message to a person is keyed by the person (whatever messenger it goes by: chosen when
+    it is sent); one to a group by its chat."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (sa.UniqueConstraint("chat_id", "kind", "ref", name="uq_delivery_key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("chat_id", "kind", "ref", name="uq_delivery_key"),
+        sa.UniqueConstraint("person_id", "kind", "ref", name="uq_delivery_person"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    chat_id: int = _big()
+    chat_id: int = _big()  # a person's: the chat it was recorded for; sent maybe to their other
+    person_id: int | None = Field(default=None, foreign_key="people.id")
     kind: str = Field(max_length=32)
     ref: str = Field(max_length=128)
     status: str = Field(default="pending", max_length=16, index=True)
@@ -304,6 +320,22 @@ class Delivery(SQLModel, table=True):
     claimed_until: datetime | None = _when(nullable=True)
     created_at: datetime = _when(default=True)
     sent_at: datetime | None = _when(nullable=True)
+
+
+class ZaloChat(SQLModel, table=True):
+    """A Zalo chat (a person's, or a group's), numbered for the layers above the adapter
+    (storage/chats.py); and the choices its last message listed, so that a typed number
+    chooses one (bot/zalo/choices.py)."""
+
+    __tablename__ = "zalo_chats"
+
+    id: int | None = Field(default=None, primary_key=True)
+    zalo_id: str = Field(max_length=64, unique=True, index=True)
+    is_group: bool = False
+    name: str = Field(default="", max_length=255)
+    choices: list[dict[str, Any]] = _json(list)
+    choices_message: int | None = _big(nullable=True)
+    created_at: datetime = _when(default=True)
 
 
 class AuditEvent(SQLModel, table=True):

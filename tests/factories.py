@@ -63,6 +63,6 @@ async def make_tree(session: AsyncSession) -> Tree:
 async def make_person(
     session: AsyncSession, telegram_id: int, full_name: str, unit: Unit, role: str
 ) -> Person:
-    person = await ensure_person(session=session, telegram_id=telegram_id, full_name=full_name)
+    person = await ensure_person(session=session, chat_id=telegram_id, full_name=full_name)
     await grant_role(session=session, person=person, unit_id=unit.id, role=role)
     return person

@@ -14,12 +14,11 @@ from bot.access import can_invite
 from bot.admin import OK, UsageError, cli_actor, command, group, named_unit, with_database
 from bot.config import Settings
 from bot.rules.org import ADMIN, CELL, CELL_ROLES, ROLES, SUPERVISOR
-from bot.usecases.invites import deep_link, issue_invites
+from bot.usecases.invites import PLACEHOLDER, deep_link, issue_invites
 from storage.db import Database
 from storage.models import utcnow
 from storage.queries.units import unit_by_id
 
-PLACEHOLDER = "<bot username>"
 MAX_COUNT = 500
 MAX_EXPIRY = timedelta(days=365)
 _EXPIRY = re.compile(r"^\s*(\d+)\s*([dhm])\s*$", re.IGNORECASE)
@@ -116,7 +115,7 @@ def cmd_create(settings: Settings, args: argparse.Namespace) -> int:
 
     username, warning = PLACEHOLDER, ""
     if not settings.token():
-        warning = "TELEGRAM_BOT_TOKEN is not set"
+        warning = "" if settings.zalo_token() else "TELEGRAM_BOT_TOKEN is not set"
     else:
         try:
             username = asyncio.run(bot_username(settings))
@@ -158,8 +157,8 @@ def cmd_create(settings: Settings, args: argparse.Namespace) -> int:
         f"valid until {local_expiry} ({settings.timezone}). Each works once:"
     )
     for code in codes:
-        link = deep_link(username, code)
-        print(f"{link}    code: {code}" if warning else link)
+        print(f"{deep_link(username, code)}    code: {code}")
+    print("On Telegram the person opens the link; on Zalo they send the code to the bot.")
     if warning:
         print(
             f"Warning: {warning}; replace {PLACEHOLDER} with the bot's username "

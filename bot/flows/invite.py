@@ -19,7 +19,7 @@ from bot.access import Action, can, can_invite, scope
 from bot.flows.engine import Answer, Flow, Refusal, Run, Step
 from bot.prompt import Option, Prompt
 from bot.rules.org import ROLES
-from bot.usecases.invites import deep_link, issue_invites
+from bot.usecases.invites import deep_link, issue_invites, telegram_username
 from storage.models import Unit, utcnow
 from storage.queries.tree import children_page
 from storage.queries.units import unit_by_id
@@ -161,7 +161,8 @@ async def create_link(run: Run[Data], unit: Unit, role: str) -> str:
         "invite.created",
         role=run.t(f"role.{role}"),
         unit=html.escape(unit.name),
-        link=deep_link(run.context.bot.username, code),
+        link=deep_link(telegram_username(run.context.bots), code),
+        code=code,
         expires=expires_at.astimezone(run.context.settings.tz).strftime("%d/%m/%Y %H:%M"),
     )
 

@@ -17,8 +17,10 @@ from telegram.constants import ChatType
 from bot import notify
 from bot.context import ChiboContext
 from bot.flows.engine import Answer, Engine, FlowButton, Out, Result
+from bot.flows.plain import render as render_plain
 from bot.menu import show_menu
 from bot.replies import answer, drop_buttons, quietly
+from storage.chats import ZALO
 from storage.models import Draft
 from storage.queries.drafts import draft_owner, set_message
 
@@ -29,11 +31,12 @@ def engine(context: ChiboContext) -> Engine:
     return context.bot_data[ENGINE]
 
 
-def keyboard(out: Out, result: Result) -> InlineKeyboardMarkup | None:
-    """The buttons of a message: the question's options, then links to other features."""
+def keyboard(out: Out, result: Result, plain: bool = False) -> InlineKeyboardMarkup | None:
+    """The buttons of a message: the question's options (not on a messenger without buttons:
+    the text lists them, bot.flows.plain), then links to other features."""
     rows: list[list[InlineKeyboardButton]] = []
     draft = result.draft
-    if out.prompt is not None and draft is not None:
+    if out.prompt is not None and draft is not None and not plain:
         for row in out.prompt.rows:
             rows.append(
                 [
@@ -149,14 +152,15 @@ async def deliver(
     elif result.previous_message is not None:
         await quietly(context.bot.edit_message_reply_markup(chat.id, result.previous_message))
     asked: Message | None = None
+    plain = context.messenger == ZALO
     for out in result.outs:
-        markup = keyboard(out, result)
+        markup = keyboard(out, result, plain)
         if out.chat_id is not None:
             reply = None
             if out.reply_to is not None:
                 reply = ReplyParameters(message_id=out.reply_to, allow_sending_without_reply=True)
             await notify.send_quietly(
-                context.bot,
+                context.bots,
                 context.db,
                 out.chat_id,
                 out.text,
@@ -167,7 +171,12 @@ async def deliver(
         if out.menu:
             await show_menu(update, context, out.text)
             continue
-        message = await chat.send_message(out.text, reply_markup=markup)
+        if plain and out.prompt is not None:  # already plain text, not HTML
+            message = await chat.send_message(
+                render_plain(out, context.lang), reply_markup=markup, parse_mode=None
+            )
+        else:
+            message = await chat.send_message(out.text, reply_markup=markup)
         if out.prompt is not None and markup is not None:
             asked = message
     draft = result.draft

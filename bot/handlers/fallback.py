@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.context import ChiboContext
+from bot.handlers import start
 from bot.replies import answer
 
 
@@ -13,7 +14,10 @@ async def anything_else(update: Update, context: ChiboContext) -> None:
     message = update.effective_message
     if message is None or update.effective_chat.type != ChatType.PRIVATE:
         return  # groups: stay quiet unless addressed by a known command
-    if not context.identity.is_member:
+    code = start.typed_code(message.text or "")
+    if code is not None:  # an invite or connect code sent alone (how one joins on Zalo)
+        await start.join(update, context, code)
+    elif not context.identity.is_member:
         await message.reply_text(context.t("start.stranger"))
     elif message.text and message.text.startswith("/"):
         await message.reply_text(context.t("fallback.unknown_command"))

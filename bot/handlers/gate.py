@@ -9,6 +9,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.access import Action, scope
 from bot.context import ChiboContext
+from bot.handlers.start import typed_code
 from bot.replies import answer
 
 # Commands a supervisor may use inside a linked group chat; everything else is private.
@@ -28,6 +29,9 @@ async def gate(update: Update, context: ChiboContext) -> None:
 async def _private(update: Update, context: ChiboContext) -> None:
     if context.identity.is_member or _command(update, context.bot.username) == "start":
         return
+    message = update.effective_message
+    if message is not None and message.text and typed_code(message.text):
+        return  # joining by sending the code alone (on Zalo)
     if update.callback_query is not None:
         await answer(update.callback_query, context.t("start.stranger_short"), alert=True)
     elif update.effective_message is not None:

@@ -37,7 +37,7 @@ async def send_notices(context: ChiboContext, notices: list[render.Notice]) -> N
         if notice.reply_to:
             reply = ReplyParameters(message_id=notice.reply_to, allow_sending_without_reply=True)
         await send_quietly(
-            context.bot,
+            context.bots,
             context.db,
             notice.chat_id,
             notice.text,

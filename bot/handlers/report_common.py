@@ -37,7 +37,7 @@ async def deliver(update: Update, context: ChiboContext, replies: list[Say]) -> 
             await update.effective_chat.send_message(reply.text, reply_markup=reply.markup)
         else:
             await notify.send_quietly(
-                context.bot, context.db, reply.chat_id, reply.text, reply_markup=reply.markup
+                context.bots, context.db, reply.chat_id, reply.text, reply_markup=reply.markup
             )
 
 

@@ -169,7 +169,7 @@ async def _nudge(context: ChiboContext, cell: Unit, period: Period) -> str:
     nudged = await nudge_cell(
         context.db,
         context.settings,
-        Sender(context.bot, context.db),
+        Sender(context.bots, context.db),
         cell,
         period,
         utcnow(),

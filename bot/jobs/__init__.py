@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.context import ChiboApplication, ChiboContext
 from bot.jobs.base import JobEnv, JobResult
 from bot.jobs.leader import Leadership
+from bot.messengers import bots_of
 from bot.rules.figures import Calendar, next_daily, next_reminder_step, summary_at
 from bot.rules.periods import Period
 from storage.models import utcnow
@@ -105,7 +106,8 @@ def _leading(context: ChiboContext) -> bool:
 
 
 def env_of(application: ChiboApplication) -> JobEnv:
-    return JobEnv(application.bot_data["settings"], application.bot_data["db"], application.bot)
+    data = application.bot_data
+    return JobEnv(data["settings"], data["db"], bots_of(data))
 
 
 def _scheduled(name: str) -> Callable[[Any], Coroutine[Any, Any, None]]:  # (ChiboContext)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from telegram import Bot
 
 from bot.config import Settings
+from bot.messengers import Bots
 from bot.outbox import Sender
 from bot.rules.figures import Calendar
 from storage.db import Database
@@ -26,13 +27,13 @@ class JobEnv:
 
     settings: Settings
     db: Database
-    bot: Bot
+    bot: Bot | Bots  # one Telegram bot, or the bots of every messenger served
     clock: Callable[[], datetime] = utcnow
     lease: timedelta = outbox.LEASE
 
     def __post_init__(self) -> None:
         self.cal = Calendar.from_settings(self.settings)
-        self.sender = Sender(self.bot, self.db, clock=self.clock, lease=self.lease)
+        self.sender = Sender(Bots.of(self.bot), self.db, clock=self.clock, lease=self.lease)
 
     def language(self, chat: Chat) -> str:
         """A person's chosen language; groups read the default one."""
@@ -73,7 +74,7 @@ async def committees(env: JobEnv) -> list[tuple[Unit, list[Chat]]]:
 
 
 async def all_recorded(env: JobEnv, chats: Sequence[Chat], kinds: Sequence[str], ref: str) -> bool:
-    keys = [(chat.chat_id, kind, ref) for chat in chats for kind in kinds]
+    keys = [chat.outgoing(kind, ref, {}).key for chat in chats for kind in kinds]
     async with env.db.session() as session:
         return len(await recorded_keys(session=session, keys=keys)) == len(keys)
 

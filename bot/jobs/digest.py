@@ -14,7 +14,6 @@ from bot.jobs.delivery import message
 from bot.render.summary import digest_text, summary_buttons
 from bot.rules.figures import digest_due
 from bot.rules.periods import Period
-from storage.queries.deliveries import Outgoing
 from storage.queries.figures import month_summary
 
 KIND = "digest"
@@ -41,7 +40,7 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
             language = env.language(chat)
             text = digest_text(language, summary, env.cal.tz)
             buttons = summary_buttons(language, unit.id, period)
-            items.append(Outgoing(chat.chat_id, KIND, ref, message(text, buttons)))
+            items.append(chat.outgoing(KIND, ref, message(text, buttons)))
         await record(env, result, items)
     await send(env, result)
     return result

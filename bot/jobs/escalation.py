@@ -76,8 +76,7 @@ def _escalations(
     at: datetime,
 ) -> list[Outgoing]:
     return [
-        Outgoing(
-            chat.chat_id,
+        chat.outgoing(
             KIND,
             f"{problem.id}:{unit.id}",
             message(
@@ -111,8 +110,7 @@ async def _digest(env: JobEnv, instant: datetime, result: JobResult) -> None:
             continue
         named = [(problem, *cells[problem.unit_id]) for problem in listed]
         items += [
-            Outgoing(
-                chat.chat_id,
+            chat.outgoing(
                 DIGEST_KIND,
                 f"{unit.id}:{day}",
                 message(

@@ -18,7 +18,6 @@ from bot.rules.figures import summary_due
 from bot.rules.periods import Period
 from bot.usecases.summary import summary_and_chart as figures_and_chart
 from storage.models import Unit
-from storage.queries.deliveries import Outgoing
 from storage.queries.figures import MonthSummary
 
 KIND, CHART_KIND = "summary", "summary_chart"
@@ -42,9 +41,9 @@ async def run(env: JobEnv, at: datetime, period: Period | None = None) -> JobRes
             language = env.language(chat)
             text = summary_text(language, summary, env.cal.tz)
             buttons = summary_buttons(language, unit.id, period, full=is_cut(summary))
-            items.append(Outgoing(chat.chat_id, KIND, ref, message(text, buttons)))
+            items.append(chat.outgoing(KIND, ref, message(text, buttons)))
             caption = chart_caption(language, summary)
-            items.append(Outgoing(chat.chat_id, CHART_KIND, ref, picture(chart, caption)))
+            items.append(chat.outgoing(CHART_KIND, ref, picture(chart, caption)))
         await record(env, result, items)
     await send(env, result)
     return result

@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.messengers import Bots
+from storage.chats import TELEGRAM
 from storage.models import Invite, Unit
 from storage.queries.audit import Change, record_many
 from storage.queries.invites import create_invites, hash_code
@@ -59,5 +61,14 @@ async def issue_invites(
     return codes
 
 
+PLACEHOLDER = "<bot username>"  # in links printed where the bot's username is not known
+
+
 def deep_link(username: str, code: str) -> str:
     return f"https://t.me/{username}?start={code}"
+
+
+def telegram_username(bots: Bots) -> str:
+    """The Telegram bot's username for links (a placeholder when Telegram is not served)."""
+    telegram = bots.get(TELEGRAM)
+    return telegram.username if telegram is not None else PLACEHOLDER

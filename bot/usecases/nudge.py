@@ -34,7 +34,7 @@ def reminder(
     nudged_by: str | None = None,
 ) -> Outgoing:
     """One reporter's reminder for one cell; `step` ends the key (a step, or a nudge's day)."""
-    language = target.language or settings.default_language
+    language = target.chat.language or settings.default_language
     payload = message(
         reminder_text(
             language,
@@ -49,7 +49,7 @@ def reminder(
     payload["unless_report"] = [target.unit_id, str(period)]
     if expires:
         payload["expires_at"] = expires
-    return Outgoing(target.chat_id, kind, f"{target.unit_id}:{period}:{step}", payload)
+    return target.chat.outgoing(kind, f"{target.unit_id}:{period}:{step}", payload)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, or_
 from sqlmodel import col, select
@@ -11,21 +12,33 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.rules.org import CELL, REPORTING_ROLES, SUPERVISOR
 from bot.rules.periods import Period
+from storage.chats import chat_of
 from storage.models import GroupLink, MeetingReport, Person, RoleAssignment, Unit
+from storage.queries.deliveries import Outgoing
 from storage.queries.units import active_between
 
 
 @dataclass(frozen=True)
 class Chat:
-    """A chat to write to: a linked group (no language of its own) or a person's private chat."""
+    """A chat to write to: a linked group (no language of its own) or a person (`person_id`:
+    their private chat on the messenger they use, see storage/chats.py)."""
 
     chat_id: int
     language: str | None = None
+    person_id: int | None = None
+
+    def outgoing(self, kind: str, ref: str, payload: dict[str, Any]) -> Outgoing:
+        return Outgoing(self.chat_id, kind, ref, payload, self.person_id)
+
+
+def person_chat(person: Person) -> Chat | None:
+    chat = chat_of(person)
+    return Chat(chat, person.language, person.id) if chat is not None else None
 
 
 def _supervisors_of(unit_ids: Sequence[int]) -> Select:
     return (
-        select(RoleAssignment.unit_id, Person.telegram_id, Person.language, Person.private_copies)
+        select(RoleAssignment.unit_id, Person, Person.private_copies)
         .join(Person, col(Person.id) == col(RoleAssignment.person_id))
         .where(
             col(RoleAssignment.unit_id).in_(unit_ids),
@@ -54,9 +67,10 @@ async def committee_chats(
         groups.setdefault(unit_id, []).append(Chat(chat_id))
     supervisors: dict[int, list[Chat]] = {}
     rows = await session.exec(_supervisors_of(unit_ids))  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
-    for unit_id, telegram_id, language, copies in rows.all():
-        if copies or unit_id not in groups:
-            supervisors.setdefault(unit_id, []).append(Chat(telegram_id, language))
+    for unit_id, person, copies in rows.all():
+        chat = person_chat(person)
+        if chat is not None and (copies or unit_id not in groups):
+            supervisors.setdefault(unit_id, []).append(chat)
     chats: dict[int, list[Chat]] = {}
     for unit_id in unit_ids:
         seen: set[int] = set()
@@ -114,13 +128,12 @@ async def escalation_chain(*, session: AsyncSession, unit: Unit) -> list[Unit]:
 class ReminderTarget:
     unit_id: int
     unit_name: str
-    chat_id: int
-    language: str | None
+    chat: Chat
 
 
 def _reporters() -> Select:
     return (
-        select(Unit.id, Unit.name, Person.telegram_id, Person.language)
+        select(Unit.id, Unit.name, Person)
         .join(RoleAssignment, col(RoleAssignment.unit_id) == col(Unit.id))
         .join(Person, col(Person.id) == col(RoleAssignment.person_id))
         .where(
@@ -149,7 +162,12 @@ async def reminder_targets(
     )
     if unit_ids is not None:
         query = query.where(col(Unit.id).in_(unit_ids))
-    return [ReminderTarget(*row) for row in (await session.exec(query)).all()]  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
+    rows = (await session.exec(query)).all()  # type: ignore[call-overload]  # SQLModel's exec/select types: ORM selects of a few columns only
+    return [
+        ReminderTarget(unit_id, name, chat)
+        for unit_id, name, person in rows
+        if (chat := person_chat(person)) is not None
+    ]
 
 
 async def has_reported(*, session: AsyncSession, unit_id: int, period: Period) -> bool:

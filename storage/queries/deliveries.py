@@ -1,8 +1,10 @@
 """The outbox: every scheduled message is a row under a unique key before it is sent.
 
-The key is (chat_id, kind, ref), e.g. (secretary's chat, "reminder", "93:2025-06:-3"). Recording
-a key that exists does nothing, so a job that runs twice, a restart or a second bot process
-records nothing new and sends nothing new.
+The key is (person, kind, ref) for a message to a person, e.g. (the secretary, "reminder",
+"93:2025-06:-3"), whichever messenger it goes by (the one they use when it is sent, then their
+other one if that refuses it); (chat_id, kind, ref) for a group's. Recording a key that exists
+does nothing, so a job that runs twice, a restart or a second bot process records nothing new
+and sends nothing new, and a person on both messengers gets each message once.
 
 A row's life: pending → (claimed) → sent | failed | unreachable | cancelled | expired.
 
@@ -28,7 +30,8 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import insert
-from storage.models import Delivery, Person
+from storage.models import Delivery
+from storage.queries.people import set_reachable
 
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
 CANCELLED, EXPIRED = "cancelled", "expired"  # no longer wanted (report arrived) / too late
@@ -42,12 +45,26 @@ _CHUNK = 500  # rows per INSERT: well under SQLite's and asyncpg's bind-paramete
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A message to record: its key and what to send (see bot/jobs/delivery.py for payloads)."""
+    """A message to record: its key and what to send (see bot/outbox.py for payloads). A
+    person's (`person_id`) is keyed by the person; `chat_id` is then their chat at recording."""
 
     chat_id: int
     kind: str
     ref: str
     payload: dict[str, Any]
+    person_id: int | None = None
+
+    @property
+    def key(self) -> Key:
+        return (
+            ("p", self.person_id) if self.person_id else ("c", self.chat_id),
+            self.kind,
+            self.ref,
+        )
+
+
+# ("p", person id) or ("c", chat id), kind, ref
+Key = tuple[tuple[str, int], str, str]
 
 
 async def record(*, session: AsyncSession, items: Iterable[Outgoing], now: datetime) -> list[int]:
@@ -58,6 +75,7 @@ async def record(*, session: AsyncSession, items: Iterable[Outgoing], now: datet
         rows = [
             {
                 "chat_id": item.chat_id,
+                "person_id": item.person_id,
                 "kind": item.kind,
                 "ref": item.ref,
                 "payload": item.payload,
@@ -70,26 +88,26 @@ async def record(*, session: AsyncSession, items: Iterable[Outgoing], now: datet
         statement = (
             insert(session, Delivery)
             .values(rows)
-            .on_conflict_do_nothing(index_elements=["chat_id", "kind", "ref"])
+            .on_conflict_do_nothing()  # either key: the person's or the chat's
             .returning(col(Delivery.id))
         )
         new.extend(row[0] for row in (await session.exec(statement)).all())
     return new
 
 
-async def recorded_keys(
-    *, session: AsyncSession, keys: Sequence[tuple[int, str, str]]
-) -> set[tuple[int, str, str]]:
-    """Which of these (chat_id, kind, ref) keys are recorded already (to skip rendering them)."""
-    found: set[tuple[int, str, str]] = set()
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        result = await session.exec(
-            select(Delivery.chat_id, Delivery.kind, Delivery.ref).where(
-                tuple_(col(Delivery.chat_id), col(Delivery.kind), col(Delivery.ref)).in_(chunk)
+async def recorded_keys(*, session: AsyncSession, keys: Sequence[Key]) -> set[Key]:
+    """Which of these keys (Outgoing.key) are recorded already (to skip rendering them)."""
+    found: set[Key] = set()
+    for tag, column in (("p", Delivery.person_id), ("c", Delivery.chat_id)):
+        wanted = [(who, kind, ref) for (t, who), kind, ref in keys if t == tag]
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            result = await session.exec(
+                select(column, Delivery.kind, Delivery.ref).where(
+                    tuple_(col(column), col(Delivery.kind), col(Delivery.ref)).in_(chunk)
+                )
             )
-        )
-        found.update((row[0], row[1], row[2]) for row in result.all())
+            found.update(((tag, row[0]), row[1], row[2]) for row in result.all())
     return found
 
 
@@ -142,10 +160,11 @@ async def settle(
     status: str,
     now: datetime,
     message_id: int | None = None,
+    chat_id: int | None = None,
     error: str | None = None,
 ) -> None:
     """Close a row for good; its payload is dropped (meeting data does not linger in the outbox).
-    A private chat that receives a message is reachable again."""
+    A sent row records the chat it went to (`chat_id`), which is reachable again."""
     values: dict[str, Any] = {
         "status": status,
         "claimed_until": None,
@@ -154,18 +173,15 @@ async def settle(
     }
     if status == SENT:
         values |= {"sent_at": now, "message_id": message_id}
+        if chat_id is not None:
+            values["chat_id"] = chat_id
     await session.exec(
         update(Delivery)
         .where(col(Delivery.id) == delivery_id, col(Delivery.status) == PENDING)
         .values(**values)
     )
-    if status == SENT:  # one statement: this runs once per message of a fan-out
-        chat = select(Delivery.chat_id).where(col(Delivery.id) == delivery_id).scalar_subquery()
-        await session.exec(
-            update(Person)
-            .where(col(Person.telegram_id) == chat, col(Person.reachable).is_(False))
-            .values(reachable=True)
-        )
+    if status == SENT and chat_id is not None and chat_id > 0:
+        await set_reachable(session=session, chat_id=chat_id, reachable=True)
 
 
 async def retry_later(

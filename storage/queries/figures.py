@@ -46,6 +46,7 @@ from storage.models import (
     Unit,
     table_of,
 )
+from storage.queries.people import unreachable
 from storage.queries.units import active_between
 
 CELL = "cell"
@@ -622,7 +623,7 @@ async def unreachable_people(
             col(RoleAssignment.role).in_(roles),
             col(RoleAssignment.revoked_at).is_(None),
             col(Person.active),
-            col(Person.reachable).is_(False),
+            unreachable(),
         )
         .order_by(col(Unit.code), col(Person.full_name))
     )

@@ -5,16 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.chats import TELEGRAM, ZALO, messenger_of
 from storage.models import Person, RoleAssignment, Unit
 from storage.queries.units import in_subtree
 
 
-async def person_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Person | None:
-    result = await session.exec(select(Person).where(Person.telegram_id == telegram_id))
+def chat_column(chat_id: int) -> ColumnElement[int]:
+    """The column of `Person` holding chats of this chat's messenger."""
+    return col(Person.zalo_id) if messenger_of(chat_id) == ZALO else col(Person.telegram_id)
+
+
+def unreachable() -> ColumnElement[bool]:
+    """People no chat of whom takes the bot's messages (listed in summaries for a phone call)."""
+    return and_(
+        or_(col(Person.telegram_id).is_(None), col(Person.reachable).is_(False)),
+        or_(col(Person.zalo_id).is_(None), col(Person.zalo_reachable).is_(False)),
+    )
+
+
+async def person_by_chat(*, session: AsyncSession, chat_id: int) -> Person | None:
+    """The person whose private chat (Telegram's or Zalo's) this is."""
+    result = await session.exec(select(Person).where(chat_column(chat_id) == chat_id))
     return result.first()
 
 
@@ -32,10 +47,10 @@ async def active_roles(
 
 
 async def speaker(
-    *, session: AsyncSession, telegram_id: int
+    *, session: AsyncSession, chat_id: int
 ) -> tuple[Person | None, list[tuple[RoleAssignment, Unit]]]:
-    """The person of a Telegram account with their current roles and units, in one statement
-    (it runs for every update)."""
+    """The person of a private chat (either messenger) with their current roles and units, in
+    one statement (it runs for every update)."""
     current = and_(
         col(RoleAssignment.person_id) == Person.id, col(RoleAssignment.revoked_at).is_(None)
     )
@@ -43,7 +58,7 @@ async def speaker(
         select(Person, RoleAssignment, Unit)
         .outerjoin(RoleAssignment, current)
         .outerjoin(Unit, col(Unit.id) == RoleAssignment.unit_id)
-        .where(Person.telegram_id == telegram_id)
+        .where(chat_column(chat_id) == chat_id)
         .order_by(col(RoleAssignment.id))
     )
     rows = result.all()
@@ -52,24 +67,38 @@ async def speaker(
     return rows[0][0], [(assignment, unit) for _, assignment, unit in rows if assignment]
 
 
-async def set_reachable(*, session: AsyncSession, telegram_id: int, reachable: bool) -> None:
-    await session.exec(
-        update(Person).where(col(Person.telegram_id) == telegram_id).values(reachable=reachable)
+async def set_reachable(*, session: AsyncSession, chat_id: int, reachable: bool) -> None:
+    """Whether the person's chat `chat_id` takes the bot's messages."""
+    flag = col(Person.zalo_reachable if messenger_of(chat_id) == ZALO else Person.reachable)
+    await session.exec(  # no row written when nothing changes (once per message of a fan-out)
+        update(Person)
+        .where(chat_column(chat_id) == chat_id, flag.is_(not reachable))
+        .values({flag: reachable})
     )
 
 
 async def ensure_person(
-    *, session: AsyncSession, telegram_id: int, full_name: str, username: str | None = None
+    *, session: AsyncSession, chat_id: int, full_name: str, username: str | None = None
 ) -> Person:
-    """The person with this Telegram account, created on first sight; name kept up to date."""
-    person = await person_by_telegram_id(session=session, telegram_id=telegram_id)
+    """The person of this private chat (either messenger), created on first sight; name kept
+    up to date."""
+    person = await person_by_chat(session=session, chat_id=chat_id)
     if person is None:
-        person = Person(telegram_id=telegram_id, full_name=full_name, username=username)
+        person = Person(full_name=full_name, username=username)
+        add_chat(person, chat_id)
         session.add(person)
     else:
         person.full_name, person.username = full_name or person.full_name, username
     await session.flush()
     return person
+
+
+def add_chat(person: Person, chat_id: int) -> None:
+    """Give the person this private chat (theirs on its messenger from now on), reachable."""
+    if messenger_of(chat_id) == ZALO:
+        person.zalo_id, person.zalo_reachable, person.messenger = chat_id, True, ZALO
+    else:
+        person.telegram_id, person.reachable, person.messenger = chat_id, True, TELEGRAM
 
 
 async def grant_role(

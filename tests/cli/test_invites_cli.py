@@ -106,7 +106,9 @@ async def test_links_name_the_bot_from_get_me(chibo, db, bot_api) -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": bot_api}
     result = chibo("invite", "create", "--unit", "QN", "--role", "supervisor", env=env)
     assert result.returncode == 0, result.stderr
-    assert re.search(r"^https://t\.me/chibo_demo_bot\?start=[\w-]{22}$", result.stdout, re.M)
+    assert re.search(
+        r"^https://t\.me/chibo_demo_bot\?start=([\w-]{22})    code: \1$", result.stdout, re.M
+    )
     assert "Warning" not in result.stderr and TOKEN not in result.stdout + result.stderr
 
 

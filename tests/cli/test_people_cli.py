@@ -29,7 +29,7 @@ async def organisation(db: Database) -> dict[str, int]:
         units_file = read_units_csv(EXAMPLE.read_text(encoding="utf-8"))
         await import_units(session=session, units_file=units_file, actor="test")
         for telegram_id, name, roles in cast:
-            person = await ensure_person(session=session, telegram_id=telegram_id, full_name=name)
+            person = await ensure_person(session=session, chat_id=telegram_id, full_name=name)
             for code, role in roles:
                 unit = await unit_by_code(session=session, code=code)
                 await grant_role(session=session, person=person, unit_id=unit.id, role=role)

@@ -472,7 +472,8 @@ class BotRunner:
         self.tg = tg
         self.poll_timeout = poll_timeout
         self._build = build
-        self.application: Any = None
+        self.application: Any = None  # the first application (Telegram's, when served)
+        self.applications: list[Any] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self.errors: list[logging.LogRecord] = []
@@ -488,9 +489,12 @@ class BotRunner:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="bot", daemon=True)
         self._thread.start()
-        self.application = build(self.settings)
+        built = build(self.settings)
+        self.applications = built if isinstance(built, list) else [built]
+        self.application = self.applications[0]
         try:
-            self._run(self._start(self.application), timeout=10)
+            for application in self.applications:
+                self._run(self._start(application), timeout=10)
         except BaseException:
             self._close_loop()
             raise
@@ -501,7 +505,8 @@ class BotRunner:
         if self._loop is None:
             return
         try:
-            self._run(self._stop(self.application), timeout=10)
+            for application in reversed(self.applications):
+                self._run(self._stop(application), timeout=10)
         finally:
             self._close_loop()
             logging.getLogger().removeHandler(self._log_handler)
@@ -563,6 +568,11 @@ class BotRunner:
     def bot_token(self) -> str:
         return self.settings.token()
 
+    def drain(self, timeout: float = TIMEOUT) -> None:
+        """Return once every application has handled every update it fetched."""
+        for application in self.applications:
+            self._run(_drained(application), timeout)
+
     def wait_idle(self, timeout: float = TIMEOUT) -> None:
         """Return once every update given to the bot has been handled (module doc, "Idle")."""
         server = self.tg.server
@@ -570,7 +580,7 @@ class BotRunner:
         if not server.wait_until(lambda: server.all_fetched, timeout):
             raise AssertionError(f"the bot did not fetch its updates within {timeout} s")
         try:
-            self._run(_drained(self.application), _left(deadline))
+            self.drain(_left(deadline))
         except TimeoutError:
             raise AssertionError(f"the bot was still busy after {timeout} s") from None
         if not server.wait_until(lambda: server.in_flight == 0, _left(deadline)):

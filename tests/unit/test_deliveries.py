@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from storage.chats import ZALO_BASE
 from storage.db import Database
 from storage.models import Delivery, Person
 from storage.queries import deliveries as outbox
@@ -32,7 +33,12 @@ async def claim(db: Database, now: datetime = NOW, **kwargs) -> Delivery | None:
 async def settle(db: Database, row: Delivery, status: str = outbox.SENT) -> None:
     async with db.session() as session:
         await outbox.settle(
-            session=session, delivery_id=row.id, status=status, now=NOW, message_id=7
+            session=session,
+            delivery_id=row.id,
+            status=status,
+            now=NOW,
+            message_id=7,
+            chat_id=row.chat_id,
         )
 
 
@@ -42,8 +48,23 @@ async def test_a_key_is_recorded_once(db: Database) -> None:
     assert len(first) == 2 and len(again) == 1
     async with db.session() as session:
         assert await outbox.counts_by_status(session=session) == {"pending": 3}
-        keys = [(1, "reminder", "93:2025-06:-3"), (4, "reminder", "93:2025-06:-3")]
+        keys = [item(1).key, item(4).key]
         assert await outbox.recorded_keys(session=session, keys=keys) == {keys[0]}
+
+
+async def test_a_persons_message_is_recorded_once_whatever_their_messenger(db: Database) -> None:
+    async with db.session() as session:
+        person = Person(telegram_id=1, zalo_id=ZALO_BASE + 1, full_name="Lan")
+        session.add(person)
+        await session.flush()
+        person_id = person.id
+    by_telegram = Outgoing(1, "reminder", "93:2025-06:-3", {"text": "x"}, person_id)
+    by_zalo = Outgoing(ZALO_BASE + 1, "reminder", "93:2025-06:-3", {"text": "x"}, person_id)
+    assert len(await record(db, by_telegram)) == 1
+    assert await record(db, by_zalo) == []  # the same person, the same message: not again
+    async with db.session() as session:
+        found = await outbox.recorded_keys(session=session, keys=[by_zalo.key, item(7).key])
+        assert found == {by_zalo.key}
 
 
 async def test_a_big_fan_out_is_recorded_in_chunks(db: Database) -> None:

@@ -180,8 +180,8 @@ async def test_reminders_go_to_reporters_of_expected_cells_without_a_report(db, 
         await session.flush()
         june = await reminder_targets(session=session, period=JUNE)
         july = await reminder_targets(session=session, period=Period(2025, 7))
-    assert [(t.unit_name, t.chat_id) for t in june] == [("Chi bộ khu phố 3", 1201)]
-    assert sorted(t.chat_id for t in july) == [1101, 1104, 1201, 1301]  # a3 expected from July
+    assert [(t.unit_name, t.chat.chat_id) for t in june] == [("Chi bộ khu phố 3", 1201)]
+    assert sorted(t.chat.chat_id for t in july) == [1101, 1104, 1201, 1301]  # a3 expected from July
 
 
 async def test_a_group_receives_beside_the_supervisors_private_chats(db, example) -> None:
