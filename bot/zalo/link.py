@@ -31,9 +31,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.zalo.client import ZaloClient, ZaloError, ZaloNetworkError, ZaloRetryAfter
-from bot.zalo.events import ZaloEvent
-from bot.zalo.text import split_text
 from telegram.error import NetworkError
 
 from bot import i18n
@@ -41,6 +38,9 @@ from bot.files import PREFIX, FileStore
 from bot.flows.plain import plain_text
 from bot.messengers import Bots
 from bot.prompt import Option, Prompt
+from bot.zalo.client import ZaloClient, ZaloError, ZaloNetworkError, ZaloRetryAfter
+from bot.zalo.events import ZaloEvent
+from bot.zalo.text import split_text
 from storage.chats import TELEGRAM, ZALO_BASE
 from storage.db import Database
 from storage.queries import zalo as chats
