@@ -86,9 +86,9 @@ class Sender:
                     session=session, now=self.clock(), lease=self.lease, only=only
                 )
                 unwanted = row is not None and await _unwanted(session, row.payload or {})
-                chat = row and await self._chat(session, row)
-            if row is None:
-                return tally
+                if row is None:
+                    return tally
+                chat = await self._chat(session, row)
             tally[await self._deliver(row, chat, unwanted)] += 1
 
     @staticmethod

@@ -159,9 +159,10 @@ class ZaloLink:
             message_id = await self._send_text(chat, _join(caption, note))
         else:
             zalo_id = await self._zalo_id(chat)
-            for piece in split_text(caption)[1:]:
+            first, *more = split_text(caption) or [""]
+            await self.client.send_photo(zalo_id, url, first or None)
+            for piece in more:
                 await self.client.send_message(zalo_id, piece)
-            await self.client.send_photo(zalo_id, url, (split_text(caption) or [None])[0])
             message_id = next(self._message_ids)
         return self._message(chat, message_id, caption)
 

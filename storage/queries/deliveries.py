@@ -107,7 +107,7 @@ async def recorded_keys(*, session: AsyncSession, keys: Sequence[Key]) -> set[Ke
                     tuple_(col(column), col(Delivery.kind), col(Delivery.ref)).in_(chunk)
                 )
             )
-            found.update(((tag, row[0]), row[1], row[2]) for row in result.all())
+            found.update(((tag, row[0] or 0), row[1], row[2]) for row in result.all())
     return found
 
 

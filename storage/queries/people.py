@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, select, update
@@ -14,7 +15,7 @@ from storage.models import Person, RoleAssignment, Unit
 from storage.queries.units import in_subtree
 
 
-def chat_column(chat_id: int) -> ColumnElement[int]:
+def chat_column(chat_id: int) -> Any:  # a column of Person (SQLModel types it as Mapped)
     """The column of `Person` holding chats of this chat's messenger."""
     return col(Person.zalo_id) if messenger_of(chat_id) == ZALO else col(Person.telegram_id)
 

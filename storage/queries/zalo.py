@@ -19,7 +19,9 @@ async def chat_number(*, session: AsyncSession, zalo_id: str, group: bool, name:
         .values(zalo_id=zalo_id, is_group=group, name=name[:255], choices=[], created_at=utcnow())
         .on_conflict_do_nothing()
     )
-    row_id = (await session.exec(select(ZaloChat.id).where(ZaloChat.zalo_id == zalo_id))).one()
+    found = await session.exec(select(ZaloChat.id).where(ZaloChat.zalo_id == zalo_id))
+    row_id = found.one()
+    assert row_id is not None  # a primary key
     return zalo_chat_id(row_id, group=group)
 
 
