@@ -119,9 +119,12 @@ class Run(Generic[D]):
         self.outs.append(Out(text, links=links))
 
     def notify(
-        self, chat_id: int, text: str, links: Rows = (), reply_to: int | None = None
+        self, chat_id: int | None, text: str, links: Rows = (), reply_to: int | None = None
     ) -> None:
-        self.outs.append(Out(text, links=links, chat_id=chat_id, reply_to=reply_to))
+        """A message to someone else's chat (storage.chats.chat_of a person); None: they
+        have no chat, nothing to send."""
+        if chat_id is not None:
+            self.outs.append(Out(text, links=links, chat_id=chat_id, reply_to=reply_to))
 
     def ask_cancel(self) -> None:
         """The flow's own "cancel" option: ask whether to throw the conversation away."""

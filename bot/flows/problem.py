@@ -23,6 +23,7 @@ from bot.render import problems as render
 from bot.rules import problems as rules
 from bot.rules.periods import Period, open_periods
 from bot.usecases import problems as usecases
+from storage.chats import chat_of
 from storage.models import MeetingReport, Person, Problem, Unit
 from storage.queries.drafts import delete_draft, get_draft
 from storage.queries.problems import linkable_report
@@ -372,7 +373,7 @@ async def take_review(run: Run[Data], given: Answer) -> None:
         reporter_id=run.draft.person_id,
         now=run.now,
         due_days=run.context.settings.problem_due_map,
-        chat_id=person.telegram_id,
+        chat_id=chat_of(person),
         # updates to the reporter reply to the review they sent it from
         message_id=run.draft.message_id,
     )
@@ -396,7 +397,7 @@ async def _notify_handlers(
         lang = usecases.person_language(person, settings)
         header = render.handler_header(lang, kind, **values)
         text = render.card_text(lang, card, moment, settings.tz, header)
-        run.notify(person.telegram_id, text, render.card_buttons(lang, card, actions, reopen=False))
+        run.notify(chat_of(person), text, render.card_buttons(lang, card, actions, reopen=False))
     for group in linked if groups else []:
         lang = settings.default_language
         header = render.handler_header(lang, kind, **values)

@@ -34,6 +34,7 @@ from bot.rules.report import (
     reportable_periods,
 )
 from bot.usecases import reports
+from storage.chats import chat_of
 from storage.models import Draft, MeetingReport, Unit
 from storage.queries.reports import (
     ReportConflict,
@@ -336,7 +337,7 @@ async def _send(run: ReportRun) -> None:
     if was_returned and report.returned_by_id is not None:
         supervisor = await person_by_id(session=session, person_id=report.returned_by_id)
         if supervisor is not None:
-            _resubmitted_notice(run, supervisor.telegram_id, supervisor.language, report, unit)
+            _resubmitted_notice(run, chat_of(supervisor), supervisor.language, report, unit)
 
 
 async def _conflict(run: ReportRun, unit: Unit, current: MeetingReport) -> None:

@@ -17,6 +17,7 @@ from bot.rules.periods import Period
 from bot.rules.report import TEXT_LIMITS, AnswerError, parse_text
 from bot.usecases import Actor
 from bot.usecases.reports import reference, report_text, return_for_correction
+from storage.chats import chat_of
 
 KIND = "report_return"
 COMMENT = "comment"
@@ -79,7 +80,7 @@ async def comment(run: Run[Data], answer: Answer) -> None:
             reference=reference(report),
             comment=render.esc(report.return_comment or ""),
         )
-        run.notify(person.telegram_id, text, render.correct_links(lang, report.id))
+        run.notify(chat_of(person), text, render.correct_links(lang, report.id))
     names = ", ".join(render.esc(person.full_name) for person in returned.reporters)
     key = "reports.returned" if returned.reporters else "reports.returned_nobody"
     run.end(run.t(key, reference=reference(report), unit=render.esc(unit.name), names=names))

@@ -32,6 +32,7 @@ from bot.payloads import (
 )
 from bot.render.keyboard import Rows, markup
 from bot.rules import problems as rules
+from storage.chats import chat_of
 from storage.models import GroupLink, Person, Problem, ProblemEvent, Unit
 
 ANY_CATEGORY = "-"
@@ -351,7 +352,9 @@ def handler_notices(
         lang = language_of(person, default_language)
         text = card_text(lang, card, now, tz, handler_header(lang, kind, **values))
         rows = card_buttons(lang, card, actions, reopen=False)
-        notices.append(Notice(person.telegram_id, text, rows))
+        chat = chat_of(person)
+        if chat is not None:
+            notices.append(Notice(chat, text, rows))
     for group in groups:
         header = handler_header(default_language, kind, **values)
         notices.append(Notice(group.chat_id, card_text(default_language, card, now, tz, header)))

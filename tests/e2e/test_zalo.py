@@ -273,3 +273,53 @@ def test_a_refusal_on_zalo_falls_back_to_telegram(
         return (await session.exec(select(Person))).one()
 
     assert run_db(person).zalo_reachable is False
+
+
+# --- a committee officer on Zalo -------------------------------------------------------------
+
+
+def test_a_supervisor_only_on_zalo_gets_the_summary_and_nudges_and_handles_by_typing(
+    zalo: ZaloDriver, runner_both: BotRunner, tree: Tree, run_db
+) -> None:
+    lan = joined(zalo, run_db, tree.cell_a1.id, "secretary", "a1b2c3d4e5f6a7b8c9d0", "Lan")
+    minh = joined(zalo, run_db, tree.commune_a.id, "supervisor", "f0e1d2c3b4a5f6e7d8c9", "Minh")
+
+    run_job(runner_both, "summary", "2026-12-06T07:00")
+    summary = minh.wait_for_text("11/2026").text
+    assert "Chi bộ thôn Đồng Tâm" in summary  # names, not only counts
+    assert "<b>" not in summary and all(len(m.text or "") <= 2000 for m in minh.messages())
+    # No public address: the chart is described, not lost.
+    minh.wait_for_text("Biểu đồ chưa gửi được qua Zalo")
+
+    missing = answer(minh, "/missing", "Chi bộ thôn Đồng Tâm")
+    number = next(
+        line.split(".")[0] for line in missing.splitlines() if "Đồng Tâm" in line and "." in line
+    )
+    minh.send(number)  # the cell's "Nhắc" choice
+    assert "11/2026" in lan.wait_for_text("11/2026").text  # Lan is reminded on Zalo
+    minh.wait_for_text("Đã gửi nhắc nhở")
+
+    # Lan raises a problem; Minh is told on Zalo and handles it by typing the numbers.
+    answer(lan, "/problem", "lĩnh vực")
+    answer(lan, "moi truong", "Ở đâu")
+    answer(lan, "Bãi rác thôn", "tiêu đề")
+    answer(lan, "Rác tồn đọng", "nội dung")
+    answer(lan, "Rác không được thu gom 2 tuần", "ý kiến của ai")
+    answer(lan, "nhan dan", "Mức độ")
+    answer(lan, "binh thuong", "gửi ảnh")
+    answer(lan, "tiep tuc", "")
+    zalo.settle()
+    if "Gắn phản ánh" in (lan.last_text() or ""):
+        answer(lan, "khong gan", "Kiểm tra lại")
+    answer(lan, "gui", "Đã gửi phản ánh")
+    card = minh.wait_for_text("Rác tồn đọng").text
+    assert "1. " in card  # the card's actions, numbered
+    acknowledge = next(line for line in card.splitlines() if "Tiếp nhận" in line)
+    minh.send(acknowledge.split(".")[0])
+    assert "Đã tiếp nhận" in minh.wait_for_text("Đã tiếp nhận").text  # the card, afresh
+    lan.wait_for_text("tiếp nhận")  # the reporter hears of it, on Zalo
+
+    async def status(session: Any) -> str:
+        return (await session.exec(select(Problem))).one().status
+
+    assert run_db(status) != "new"
