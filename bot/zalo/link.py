@@ -423,4 +423,5 @@ def _text_fields(text: str) -> dict[str, Any]:
 def _bytes(content: Any) -> bytes:
     if isinstance(content, bytes | bytearray):
         return bytes(content)
+    content.seek(0)  # a file handle (an export written to disk), read from the start
     return content.read()
