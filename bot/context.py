@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import Update
+from telegram import InputFile, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot import i18n
 from bot.config import Settings
+from bot.files import photo_input
 from bot.menu import commands_for
 from bot.messengers import Bots, bots_of
 from storage.chats import TELEGRAM, ZALO, messenger_of
@@ -71,6 +72,13 @@ class ChiboContext(CallbackContext[ExtBot, dict, dict, dict]):
     def messenger(self) -> str:
         """The messenger this update came by."""
         return self.application.bot_data["messenger"]
+
+    def photo(self, ref: str) -> str | InputFile:
+        """What to send for a stored photo here: a photo kept from Zalo goes to Telegram as its
+        bytes (bot.files); Zalo's adapter takes any stored reference."""
+        if self.messenger == TELEGRAM:
+            return photo_input(self.application.bot_data["files"], ref)
+        return ref
 
     @property
     def lang(self) -> str:

@@ -191,9 +191,10 @@ async def media_press(update: Update, context: ChiboContext) -> None:
     for start in range(0, len(problem.photos), 10):  # an album holds at most ten
         chunk = problem.photos[start : start + 10]
         if len(chunk) == 1:
-            await context.bot.send_photo(chat_id, chunk[0], caption=f"#{problem.id}")
+            await context.bot.send_photo(chat_id, context.photo(chunk[0]), caption=f"#{problem.id}")
         else:
-            await context.bot.send_media_group(chat_id, [InputMediaPhoto(f) for f in chunk])
+            album = [InputMediaPhoto(context.photo(ref)) for ref in chunk]
+            await context.bot.send_media_group(chat_id, album)
     if problem.latitude is not None:
         await context.bot.send_location(chat_id, problem.latitude, problem.longitude)
 

@@ -115,5 +115,5 @@ async def photos_button(update: Update, context: ChiboContext) -> None:
         await expired(update, context)
         return
     await answer(query)
-    for file_id in photos:
-        await update.effective_chat.send_photo(file_id)
+    for ref in photos:
+        await update.effective_chat.send_photo(context.photo(ref))

@@ -19,6 +19,7 @@ from fakes.zalo_driver import ZaloDriver, ZaloUser
 from fakes.zalo_server import FakeZaloServer
 from sqlmodel import col, select
 
+from bot import i18n
 from bot.app import build_applications
 from bot.config import Settings, load_settings
 from bot.jobs import runner
@@ -35,8 +36,9 @@ ZALO_TOKEN = "9876543210:zalo-test-secret"
 
 
 @pytest.fixture
-def fake_zalo() -> Iterator[FakeZaloServer]:
-    with FakeZaloServer(token=ZALO_TOKEN) as server:
+def fake_zalo(request: pytest.FixtureRequest) -> Iterator[FakeZaloServer]:
+    variant = getattr(request, "param", {})  # the uncertain shapes of Zalo's answers
+    with FakeZaloServer(token=ZALO_TOKEN, **variant) as server:
         yield server
 
 
@@ -323,3 +325,46 @@ def test_a_supervisor_only_on_zalo_gets_the_summary_and_nudges_and_handles_by_ty
         return (await session.exec(select(Problem))).one().status
 
     assert run_db(status) != "new"
+
+
+def test_a_photo_sent_on_zalo_is_shown_to_a_supervisor_on_telegram(
+    zalo: ZaloDriver, tg: TelegramDriver, tree: Tree, run_db
+) -> None:
+    run_db(lambda s: make_person(s, 9001, "Phạm Minh", tree.commune_a, "supervisor"))
+    minh = tg.user(9001, "Phạm Minh")
+    tg.server.introduce(minh.chat)
+    lan = joined(zalo, run_db, tree.cell_a1.id, "secretary", "a1b2c3d4e5f6a7b8c9d0", "Lan")
+    answer(lan, "/problem", "lĩnh vực")
+    answer(lan, "giao thong", "Ở đâu")
+    answer(lan, "Cổng chợ", "tiêu đề")
+    answer(lan, "Cầu tràn sập", "nội dung")
+    lan.send_photo(data=b"\xff\xd8\xff\xe0 a photo of the bridge", caption="Ảnh cầu")
+    lan.wait_for_text("1 ảnh")
+    answer(lan, "Nước cuốn trôi mặt cầu", "ý kiến của ai")
+    answer(lan, "nhan dan", "Mức độ")
+    answer(lan, "binh thuong", "gửi ảnh")
+    answer(lan, "tiep tuc", "Kiểm tra lại")
+    answer(lan, "gui", "Đã gửi phản ánh")
+
+    card = minh.wait_for_text("Cầu tràn sập")  # on Telegram, with its buttons
+    minh.press_data(card.button_data(i18n.t("vi", "problem.button.media")), card)
+    tg.wait_idle()
+    photos = [m for m in minh.messages() if m.kind == "photo"]
+    assert photos and photos[-1].file.data == b"\xff\xd8\xff\xe0 a photo of the bridge"
+
+
+@pytest.mark.parametrize(
+    "fake_zalo",
+    [{"empty": "empty", "photo_field": "attachments"}, {"empty": "null"}],
+    indirect=True,
+)
+def test_zalos_other_answers_work_the_same(zalo: ZaloDriver, tree: Tree, run_db) -> None:
+    """The shapes Zalo's notes are unsure of: an empty poll answered ok with nothing, a photo
+    in an `attachments` list."""
+    lan = joined(zalo, run_db, tree.cell_a1.id, "secretary", "a1b2c3d4e5f6a7b8c9d0", "Lan")
+    answer(lan, "/problem", "lĩnh vực")
+    answer(lan, "giao thong", "Ở đâu")
+    answer(lan, "Cổng chợ", "tiêu đề")
+    answer(lan, "Cầu tràn sập", "nội dung")
+    lan.send_photo(caption="Ảnh cầu")
+    assert "1 ảnh" in lan.wait_for_text("1 ảnh").text
