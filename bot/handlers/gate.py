@@ -10,6 +10,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.access import Action, scope
 from bot.context import ChiboContext
 from bot.handlers.start import typed_code
+from storage.chats import ZALO
 from bot.replies import answer
 
 # Commands a supervisor may use inside a linked group chat; everything else is private.
@@ -40,6 +41,8 @@ async def _private(update: Update, context: ChiboContext) -> None:
 
 
 async def _group(update: Update, context: ChiboContext) -> None:
+    if context.messenger == ZALO:
+        raise ApplicationHandlerStop  # Zalo's groups cannot be linked yet: chatter, ignored
     if update.callback_query is not None:
         return  # group buttons check their own presser
     command = _command(update, context.bot.username)

@@ -368,3 +368,19 @@ def test_zalos_other_answers_work_the_same(zalo: ZaloDriver, tree: Tree, run_db)
     answer(lan, "Cầu tràn sập", "nội dung")
     lan.send_photo(caption="Ảnh cầu")
     assert "1 ảnh" in lan.wait_for_text("1 ảnh").text
+
+
+def test_stickers_unknown_events_and_group_chatter(
+    zalo: ZaloDriver, fake_zalo: FakeZaloServer, tree: Tree, run_db
+) -> None:
+    stranger = zalo.user("99999999999999999999", "Khách")
+    stranger.send_sticker()
+    assert "mã mời" in stranger.wait_reply().text  # a stranger: how to join, whatever they send
+    lan = joined(zalo, run_db, tree.cell_a1.id, "secretary", "a1b2c3d4e5f6a7b8c9d0", "Lan")
+    lan.send_unsupported()
+    assert "chưa hiểu" in lan.wait_reply().text
+    lan.send_sticker()
+    assert "chưa hiểu" in lan.wait_reply().text
+    fake_zalo.group_user_says("g" * 20, "a1b2c3d4e5f6a7b8c9d0", "/summary")
+    zalo.settle()
+    assert fake_zalo.messages("g" * 20) == []  # a Zalo group is not linked: nothing said there
