@@ -10,8 +10,8 @@ from telegram.ext import ApplicationHandlerStop
 from bot.access import Action, scope
 from bot.context import ChiboContext
 from bot.handlers.start import typed_code
-from storage.chats import ZALO
 from bot.replies import answer
+from storage.chats import ZALO
 
 # Commands a supervisor may use inside a linked group chat; everything else is private.
 GROUP_COMMANDS = frozenset({"link", "unlink", "summary", "missing", "help"})
