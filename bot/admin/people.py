@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.admin import OK, UsageError, cli_actor, command, group, named_unit, with_database
 from bot.config import Settings
+from storage.chats import reachable_anywhere, zalo_row_id
 from storage.db import Database
 from storage.models import Person, RoleAssignment, Unit, utcnow
 from storage.queries.audit import Change, record_many
@@ -16,9 +17,12 @@ from storage.queries.people import Deactivation, deactivate_person, people_with_
 def describe_person(person: Person, roles: list[tuple[RoleAssignment, Unit]]) -> list[str]:
     """The lines of one person: who, then one indented line per active role."""
     account = [f"@{person.username}"] if person.username else []
-    account.append(f"Telegram {person.telegram_id}")
+    if person.telegram_id is not None:
+        account.append(f"Telegram {person.telegram_id}")
+    if person.zalo_id is not None:
+        account.append(f"Zalo #{zalo_row_id(person.zalo_id)}")
     flags = [] if person.active else ["inactive"]
-    if not person.reachable:
+    if not reachable_anywhere(person):
         flags.append("unreachable")
     head = f"#{person.id}  {person.full_name or '(no name)'}  ({', '.join(account)})"
     if flags:
