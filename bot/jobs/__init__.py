@@ -16,6 +16,7 @@ nobody led, within CATCH_UP_HOURS). Whether a run sends anything is decided by t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -131,16 +132,21 @@ async def _drain(context: ChiboContext) -> None:
 async def run_job(
     name: str, settings: Settings, at: datetime, period: Period | None = None
 ) -> JobResult:
-    """Run one job now, as if at `at`, with a bot built as `chibo run` builds it (same API base
-    URL, same rate limiter) and the same outbox: running it twice sends nothing new."""
-    from bot.app import build_application  # the jobs are part of the app; import it late
+    """Run one job now, as if at `at`, with the bots built as `chibo run` builds them (same API
+    base URLs, same rate limiter, every messenger with a token) and the same outbox: running it
+    twice sends nothing new."""
+    from bot.app import build_applications  # the jobs are part of the app; import it late
 
-    application = build_application(settings)
+    applications = build_applications(settings)
+    if not applications:
+        raise RuntimeError("a job sends messages: set TELEGRAM_BOT_TOKEN and/or ZALO_BOT_TOKEN")
     try:
-        async with application:
-            return await runner(name)(env_of(application), at, period)
+        async with contextlib.AsyncExitStack() as stack:
+            for application in applications:
+                await stack.enter_async_context(application)
+            return await runner(name)(env_of(applications[0]), at, period)
     finally:
-        await application.bot_data["db"].dispose()
+        await applications[0].bot_data["db"].dispose()
 
 
 Job = Callable[..., Coroutine[Any, Any, JobResult]]  # (settings, at, period=None)
