@@ -71,6 +71,7 @@ class ZaloLink:
         # Message ids of ours (Zalo's are strings): unique within a process, within int32.
         self._message_ids = itertools.count(int(time.time()) % 1_000_000 * 1000)
         self._unknown: set[str] = set()
+        self._zalo_ids: dict[int, str] = {}
         self.username = "chibo"
 
     # --- the calls ----------------------------------------------------------------------------
@@ -238,6 +239,7 @@ class ZaloLink:
             listed, listed_by = (
                 await chats.choices_of(session=session, chat_id=chat) if not group else ([], None)
             )
+        self._zalo_ids[chat] = event.chat_id
         sender = {"id": user, "is_bot": False, "first_name": event.display_name or "Zalo"}
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
@@ -277,10 +279,14 @@ class ZaloLink:
     # --- helpers --------------------------------------------------------------------------------
 
     async def _zalo_id(self, chat: int) -> str:
-        async with self.db.session() as session:
-            zalo_id = await chats.zalo_id_of(session=session, chat_id=chat)
+        """Zalo's id of a chat number (numbers never change: kept once read)."""
+        zalo_id = self._zalo_ids.get(chat)
         if zalo_id is None:
-            raise Refused(400, "Bad Request: chat not found")
+            async with self.db.session() as session:
+                zalo_id = await chats.zalo_id_of(session=session, chat_id=chat)
+            if zalo_id is None:
+                raise Refused(400, "Bad Request: chat not found")
+            self._zalo_ids[chat] = zalo_id
         return zalo_id
 
     async def _send_text(self, chat: int, text: str) -> int:
