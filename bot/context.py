@@ -114,6 +114,7 @@ ChiboApplication = Application[ExtBot[Any], Any, dict, dict, dict, Any]
 
 async def load_identity(update: Update, context: ChiboContext) -> None:
     """Runs first for every update: finds who is speaking, for every later handler."""
+    i18n.VARIANT.set(context.messenger if context.messenger != TELEGRAM else None)
     user = update.effective_user
     if user is None or user.is_bot:
         context.identity = Identity()

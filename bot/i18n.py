@@ -7,6 +7,7 @@ them, English may lag behind (Vietnamese is then shown).
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
@@ -34,9 +35,19 @@ def normalise(language: str | None) -> str:
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
+# The messenger of the update being handled, set once per update (bot.context.load_identity):
+# a message id may have a variant for it, "<id>@zalo", used there instead (on Zalo one types a
+# choice instead of pressing a button, and cannot send a location).
+VARIANT: ContextVar[str | None] = ContextVar("chibo_text_variant", default=None)
+
+
 def t(language: str | None, key: str, /, **values: object) -> str:
-    """The text of `key` in `language` (falling back to Vietnamese), with `values` filled in."""
+    """The text of `key` in `language` (falling back to Vietnamese), with `values` filled in;
+    the messenger's variant of it where there is one."""
     lang = normalise(language)
+    variant = VARIANT.get()
+    if variant is not None and f"{key}@{variant}" in catalog(DEFAULT_LANGUAGE):
+        key = f"{key}@{variant}"
     text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key)
     if text is None:
         raise KeyError(f"message id {key!r} has no Vietnamese text")

@@ -202,3 +202,15 @@ def test_normalise() -> None:
     assert i18n.normalise("EN") == "en"
     assert i18n.normalise("fr") == "vi"
     assert i18n.normalise(None) == "vi"
+
+
+def test_a_messengers_variant_is_used_for_its_updates_only() -> None:
+    plain = i18n.t("vi", "problem.ask_place", high=120)
+    token = i18n.VARIANT.set("zalo")
+    try:
+        on_zalo = i18n.t("vi", "problem.ask_place", high=120)
+        assert i18n.t("vi", "start.stranger")  # no variant: the text itself
+    finally:
+        i18n.VARIANT.reset(token)
+    assert "📎" in plain and "📎" not in on_zalo
+    assert i18n.t("vi", "problem.ask_place", high=120) == plain
