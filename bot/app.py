@@ -8,7 +8,6 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -20,6 +19,7 @@ from telegram.ext import (
 )
 
 from bot import menu, polling
+from bot.botapi import AiohttpRequest, MessageRateLimiter
 from bot.buttons import Payload
 from bot.commands import publish_menu
 from bot.config import Settings
@@ -55,13 +55,14 @@ def build_application(settings: Settings, db: Database | None = None) -> ChiboAp
         .token(settings.token())
         .context_types(ContextTypes(context=ChiboContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        # PTB's bucket (30 a second overall, 20 a minute per group) for every call, retrying a
+        # PTB's bucket (30 messages a second overall, 20 a minute per group), retrying a
         # RetryAfter; notifications are also paced one per 1/30 s (bot.notify), replies are not.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(MessageRateLimiter(max_retries=3))
+        .request(AiohttpRequest())  # PTB's calls over aiohttp (bot.botapi: half the CPU)
         # Stopping, PTB confirms the fetched updates with one more getUpdates while the long poll
         # it cancelled may still hold its connection: a second one spares that call a pool
         # timeout (logged as an error, and the confirmation lost).
-        .get_updates_connection_pool_size(2)
+        .get_updates_request(AiohttpRequest(2))
         .concurrent_updates(processor)
         .update_queue(ReceivedQueue(processor))  # stopping, to know what was not handled
         .post_init(_post_init)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
@@ -143,7 +142,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     migrate.upgrade(settings.database_url)
 
-    from bot import polling, webhook
+    from bot import loop, polling, webhook
     from bot.app import build_application
     from bot.jobs import schedule
 
@@ -151,7 +150,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     schedule(application)  # from the settings, every start: no job store to restore
     log.info("Chibo starting (database %s)", safe_url(settings.database_url))
     if args.webhook:
-        asyncio.run(webhook.serve(application, settings))
+        loop.run(webhook.serve(application, settings))
     else:
         polling.run_polling(application)  # stops gracefully on SIGINT/SIGTERM
     return OK

@@ -23,6 +23,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Updater
 
+from bot import loop
 from bot.context import ChiboApplication
 from bot.processing import STOP_GRACE, PerChatUpdateProcessor
 
@@ -85,7 +86,7 @@ def install(application: ChiboApplication) -> None:
 
 def run_polling(application: ChiboApplication, grace: float = STOP_GRACE) -> None:
     """Poll until SIGINT/SIGTERM, then stop as the module doc says."""
-    asyncio.run(_poll(application, grace))
+    loop.run(_poll(application, grace))
 
 
 async def _poll(application: ChiboApplication, grace: float) -> None:
