@@ -15,8 +15,7 @@ from bot.config import Settings
 from bot.menu import commands_for
 from storage.db import Database
 from storage.models import Draft, Person, RoleAssignment, Unit
-from storage.queries.drafts import drafts_of
-from storage.queries.people import speaker
+from storage.queries import speakers
 from storage.queries.units import unit_by_id
 
 
@@ -45,7 +44,7 @@ class Identity:
 
     def draft(self, kinds: Iterable[str]) -> Draft | None:
         """The most recently touched of the speaker's drafts of these kinds. It was read in an
-        earlier transaction: `session.add` it to a session before changing or deleting it."""
+        earlier transaction and belongs to no session: storage.queries.drafts writes it."""
         kinds = set(kinds)
         return next((draft for draft in self.drafts if draft.kind in kinds), None)
 
@@ -103,12 +102,14 @@ async def load_identity(update: Update, context: ChiboContext) -> None:
 
 
 async def identify(db: Database, telegram_id: int, telegram_language: str | None) -> Identity:
-    """Who this Telegram account is; a person who writes again is reachable again."""
-    async with db.session() as session:
-        person, roles = await speaker(session=session, telegram_id=telegram_id)
+    """Who this Telegram account is; a person who writes again is reachable again. One
+    statement (storage.queries.speakers: the person, roles and drafts, a cache checked by it)."""
+    async with db.connection() as connection:
+        found = await speakers.speaker_by_telegram_id(connection, telegram_id)
+        person = found.person
         if person is None or not person.active:
             return Identity(person=person, telegram_language=telegram_language)
         if not person.reachable:
-            person.reachable = True
-        drafts = await drafts_of(session=session, person_id=person.id)
-    return Identity(person, roles, telegram_language, drafts)
+            await speakers.reachable_again(connection, person.id)
+            person = speakers.copy_of(person, reachable=True)  # the cached one stays as read
+    return Identity(person, found.roles, telegram_language, found.drafts)

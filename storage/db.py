@@ -10,7 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 WAL_ATTEMPTS, WAL_RETRY_SECONDS = 100, 0.02  # up to two seconds for another connection's switch
@@ -78,6 +83,14 @@ class Database:
         """A session in a transaction: committed when the block ends, rolled back on error."""
         async with self._sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction, for prebuilt Core statements on the hot path (who is
+        speaking, a draft's step): no session, no unit of work. Committed when the block ends,
+        rolled back on error."""
+        async with self.engine.begin() as connection:
+            yield connection
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,0 +1,155 @@
+"""Who is speaking, read for every update in one statement: the person of a Telegram account,
+their current roles with their units, and their conversations in progress (drafts).
+
+This runs before every handler of every update, so it is written for the hot path: one
+prebuilt Core statement (people, outer joins to the current roles, their units and the drafts),
+no ORM unit of work. The rows come back as plain values; the objects the handlers use (Person,
+RoleAssignment, Unit, Draft: detached, as if loaded by a session) are built from them.
+
+The person and their roles are kept in a small cache (`SpeakerCache`) keyed by the values just
+read: when the row of the person, of each current role and of its unit are what they were, the
+objects built from them last time are handed out again; when anything differs (a language, a
+role granted or revoked, a unit renamed, in this process or any other), they are built anew.
+So the cache cannot go stale across processes: it is checked against the database in the same
+statement that reads the drafts, on every update, and saves only the building. The handlers
+treat these objects as read-only (an update that changes a person reads its own copy through
+its session, as `/language` does). Drafts are never cached: they change at every step.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import make_transient_to_detached
+from sqlmodel import SQLModel
+
+from storage.models import Draft, Person, RoleAssignment, Unit, table_of
+
+M = TypeVar("M", bound=SQLModel)
+
+PEOPLE, ROLES, UNITS, DRAFTS = (table_of(m) for m in (Person, RoleAssignment, Unit, Draft))
+# Each table's columns, in order: a row of the statement is these four runs side by side.
+_PARTS = ((Person, PEOPLE), (RoleAssignment, ROLES), (Unit, UNITS), (Draft, DRAFTS))
+
+
+def _statement(key: sa.Column[Any]) -> sa.Select[Any]:
+    current = sa.and_(ROLES.c.person_id == PEOPLE.c.id, ROLES.c.revoked_at.is_(None))
+    joined = (
+        PEOPLE.outerjoin(ROLES, current)
+        .outerjoin(UNITS, UNITS.c.id == ROLES.c.unit_id)
+        .outerjoin(DRAFTS, DRAFTS.c.person_id == PEOPLE.c.id)
+    )
+    columns = [
+        column.label(f"{table.name}_{column.name}") for _, table in _PARTS for column in table.c
+    ]
+    # One row per (role, draft); roles in the order granted, drafts most recently touched first.
+    return (
+        sa.select(*columns)
+        .select_from(joined)
+        .where(key == sa.bindparam("key"))
+        .order_by(ROLES.c.id, DRAFTS.c.updated_at.desc(), DRAFTS.c.id.desc())
+    )
+
+
+BY_TELEGRAM_ID = _statement(PEOPLE.c.telegram_id)
+
+_REACHABLE_AGAIN = (
+    sa.update(PEOPLE).where(PEOPLE.c.id == sa.bindparam("person_id")).values(reachable=True)
+)
+
+
+@dataclass
+class Speaker:
+    person: Person | None = None
+    roles: list[tuple[RoleAssignment, Unit]] = field(default_factory=list)
+    drafts: list[Draft] = field(default_factory=list)  # the most recently touched first
+
+
+class SpeakerCache:
+    """The person and roles objects last built for a speaker, with the values they were built
+    from; the least recently seen speakers are dropped beyond `size`."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._entries: OrderedDict[object, tuple[tuple[Any, ...], Speaker]] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def get(self, lookup: object, values: tuple[Any, ...]) -> Speaker | None:
+        entry = self._entries.get(lookup)
+        if entry is None or entry[0] != values:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(lookup)
+        self.hits += 1
+        return entry[1]
+
+    def put(self, lookup: object, values: tuple[Any, ...], speaker: Speaker) -> None:
+        self._entries[lookup] = (values, speaker)
+        self._entries.move_to_end(lookup)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+CACHE = SpeakerCache()
+
+
+async def speaker_by_telegram_id(
+    connection: AsyncConnection, telegram_id: int, *, cache: SpeakerCache = CACHE
+) -> Speaker:
+    """The speaker of a Telegram account (an empty Speaker when nobody has it), one statement."""
+    rows = (await connection.execute(BY_TELEGRAM_ID, {"key": telegram_id})).all()
+    return _speaker(("telegram", telegram_id), rows, cache)
+
+
+async def reachable_again(connection: AsyncConnection, person_id: int) -> None:
+    """A person who writes again is reachable again (the caller commits)."""
+    await connection.execute(_REACHABLE_AGAIN, {"person_id": person_id})
+
+
+def _speaker(lookup: object, rows: Sequence[sa.Row[Any]], cache: SpeakerCache) -> Speaker:
+    if not rows:
+        return Speaker()
+    p, r, u, _ = (len(table.c) for _, table in _PARTS)
+    person_values = tuple(rows[0][:p])
+    roles: dict[Any, tuple[Any, ...]] = {}  # role id -> the role's and its unit's values
+    drafts: dict[Any, tuple[Any, ...]] = {}  # draft id -> its values
+    for row in rows:
+        role, draft = tuple(row[p : p + r + u]), tuple(row[p + r + u :])
+        if role[0] is not None:
+            roles.setdefault(role[0], role)
+        if draft[0] is not None:
+            drafts.setdefault(draft[0], draft)
+    values = (person_values, *roles.values())
+    cached = cache.get(lookup, values)
+    if cached is None:
+        cached = Speaker(
+            _built(Person, PEOPLE, person_values),
+            [
+                (_built(RoleAssignment, ROLES, v[:r]), _built(Unit, UNITS, v[r:]))
+                for v in roles.values()
+            ],
+        )
+        cache.put(lookup, values, cached)
+    built = [_built(Draft, DRAFTS, v) for v in drafts.values()]  # fresh: the engine changes them
+    return Speaker(cached.person, cached.roles, built)
+
+
+def copy_of(person: Person, **changes: Any) -> Person:
+    """A detached copy of a (cached) person with some values changed."""
+    values = {column.name: getattr(person, column.name) for column in PEOPLE.c}
+    return _built(Person, PEOPLE, list({**values, **changes}.values()))
+
+
+def _built(model: type[M], table: sa.Table, values: Sequence[Any]) -> M:
+    """A detached object of `model` holding a row's values, as a session would have loaded it."""
+    item = model(**{column.name: value for column, value in zip(table.c, values, strict=True)})
+    make_transient_to_detached(item)
+    return item
