@@ -75,7 +75,8 @@ def build_application(settings: Settings, db: Database | None = None) -> ChiboAp
     application = builder.build()
     polling.install(application)
     application.bot_data["settings"] = settings
-    application.bot_data["db"] = db or Database(settings.database_url)
+    application.bot_data["db"] = db = db or Database(settings.database_url)
+    processor.scope = db.one_connection  # an update's transactions share one connection
     application.bot_data["commands"] = {}
     application.bot_data[flows_telegram.ENGINE] = Engine(FLOWS)
     _register(application)
