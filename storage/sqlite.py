@@ -90,8 +90,24 @@ class Cursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class Connection(AsyncAdapt_aiosqlite_connection):
+    """With no transaction open (a read: Python's sqlite3 begins one only before a write), a
+    commit or rollback has nothing to do: no trip to the thread for it."""
+
     __slots__ = ()
     _cursor_cls = Cursor
+
+    def commit(self) -> None:
+        if self._open():
+            super().commit()
+
+    def rollback(self) -> None:
+        if self._open():
+            super().rollback()
+
+    def _open(self) -> bool:
+        # sqlite3 reads this flag without the thread check (sqlite3_get_autocommit).
+        raw = self._connection._connection
+        return raw is None or raw.in_transaction
 
 
 class DBAPI(AsyncAdapt_aiosqlite_dbapi):

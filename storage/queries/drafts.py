@@ -15,13 +15,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Draft, table_of
+from storage.queries.speakers import built
 
 DRAFTS = table_of(Draft)
 # What a step may change (the token, kind and person stay: a new token is a new draft).
@@ -110,9 +110,7 @@ async def start_draft(
         "updated_at": now,
     }
     draft_id = (await connection.execute(_INSERT, values)).scalar_one()
-    draft = Draft(id=draft_id, **values)
-    make_transient_to_detached(draft)
-    return draft
+    return built(Draft, DRAFTS, [draft_id if c.name == "id" else values[c.name] for c in DRAFTS.c])
 
 
 async def save_draft(*, session: AsyncSession, draft: Draft, now: datetime) -> None:

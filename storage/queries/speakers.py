@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlmodel import SQLModel
 
 from storage.models import Draft, Person, RoleAssignment, Unit, table_of
@@ -131,25 +131,33 @@ def _speaker(lookup: object, rows: Sequence[sa.Row[Any]], cache: SpeakerCache) -
     cached = cache.get(lookup, values)
     if cached is None:
         cached = Speaker(
-            _built(Person, PEOPLE, person_values),
+            built(Person, PEOPLE, person_values),
             [
-                (_built(RoleAssignment, ROLES, v[:r]), _built(Unit, UNITS, v[r:]))
+                (built(RoleAssignment, ROLES, v[:r]), built(Unit, UNITS, v[r:]))
                 for v in roles.values()
             ],
         )
         cache.put(lookup, values, cached)
-    built = [_built(Draft, DRAFTS, v) for v in drafts.values()]  # fresh: the engine changes them
-    return Speaker(cached.person, cached.roles, built)
+    fresh = [built(Draft, DRAFTS, v) for v in drafts.values()]  # the engine changes them
+    return Speaker(cached.person, cached.roles, fresh)
 
 
 def copy_of(person: Person, **changes: Any) -> Person:
     """A detached copy of a (cached) person with some values changed."""
     values = {column.name: getattr(person, column.name) for column in PEOPLE.c}
-    return _built(Person, PEOPLE, list({**values, **changes}.values()))
+    return built(Person, PEOPLE, list({**values, **changes}.values()))
 
 
-def _built(model: type[M], table: sa.Table, values: Sequence[Any]) -> M:
-    """A detached object of `model` holding a row's values, as a session would have loaded it."""
-    item = model(**{column.name: value for column, value in zip(table.c, values, strict=True)})
+def built(model: type[M], table: sa.Table, values: Sequence[Any]) -> M:
+    """A detached object of `model` holding a row's values (in the table's column order), made
+    as a session makes what it loads: the instance without its __init__ (SQLModel's costs 40 µs,
+    this 5), the values in place, then detached. JSON values stay plain: a change is saved by
+    assigning a new value (storage.queries.drafts writes them whole)."""
+    configure_mappers()  # once per process (a no-op after): a session would have done it
+    item = sa.inspect(model).class_manager.new_instance()
+    item.__dict__.update(zip(_NAMES[table], values, strict=True))
     make_transient_to_detached(item)
     return item
+
+
+_NAMES = {table: [column.name for column in table.c] for _, table in _PARTS}

@@ -4,6 +4,8 @@ another Database on the same file or server) changes the person, their roles or 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -162,3 +164,29 @@ async def test_a_draft_deleted_meanwhile_is_not_saved_silently(db: Database) -> 
         async with db.session() as session:
             await save_draft(session=session, draft=draft, now=NOW)
     assert (await identify(db, 507, None)).drafts == []
+
+
+@pytest.mark.sqlite_only
+def test_who_is_speaking_is_read_in_a_fresh_process(database_url: str) -> None:
+    """The objects are made as a session makes them, also before any ORM query has run in the
+    process (the first update after a start: the mappers are configured then)."""
+    code = f"""
+import asyncio
+from sqlalchemy import text
+from bot.context import identify
+from storage.db import Database
+
+async def main():
+    db = Database({database_url!r})
+    async with db.connection() as connection:
+        await connection.execute(text(
+            "INSERT INTO people (telegram_id, full_name, reachable, active, private_copies,"
+            " created_at) VALUES (508, 'Giang', 1, 1, 1, '2026-01-01 00:00:00')"))
+    print((await identify(db, 508, None)).person.full_name)
+    await db.dispose()
+
+asyncio.run(main())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Giang"
