@@ -28,18 +28,29 @@ import io
 from typing import Any
 
 import aiohttp
+import yarl
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 from telegram.request import BaseRequest, RequestData
 
 # PTB's defaults (HTTPXRequest; ApplicationBuilder: 256 connections, 1 for getUpdates).
 CONNECT, READ, WRITE, POOL, MEDIA_WRITE = 5.0, 5.0, 5.0, 1.0, 20.0
+MAX_URLS = 256  # parsed URLs kept (the Bot API has about 150 methods)
 
 
 class AiohttpRequest(BaseRequest):
     """A BaseRequest on one aiohttp session, opened by `initialize` (in the running loop)."""
 
-    __slots__ = ("_connect", "_limit", "_media_write", "_pool", "_read", "_session", "_write")
+    __slots__ = (
+        "_connect",
+        "_limit",
+        "_media_write",
+        "_pool",
+        "_read",
+        "_session",
+        "_urls",
+        "_write",
+    )
 
     def __init__(
         self,
@@ -59,6 +70,7 @@ class AiohttpRequest(BaseRequest):
         )
         self._connect, self._pool = connect_timeout, pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._urls: dict[str, yarl.URL] = {}  # each method's URL, parsed once
 
     @property
     def read_timeout(self) -> float | None:
@@ -69,6 +81,7 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._limit),
                 timeout=aiohttp.ClientTimeout(total=None),
+                headers={"User-Agent": self.USER_AGENT},
             )
 
     async def shutdown(self) -> None:
@@ -104,10 +117,14 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         body: Any = _multipart(fields, files) if files else fields
-        headers = {"User-Agent": self.USER_AGENT}
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = yarl.URL(url)
+            if len(self._urls) < MAX_URLS:  # the methods; a file's download URL is one of many
+                self._urls[url] = parsed
         try:
             async with self._session.request(
-                method, url, data=body, headers=headers, timeout=timeout
+                method, parsed, data=body, timeout=timeout
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp's timeouts (asyncio.TimeoutError is this one)

@@ -153,7 +153,8 @@ def built(model: type[M], table: sa.Table, values: Sequence[Any]) -> M:
     as a session makes what it loads: the instance without its __init__ (SQLModel's costs 40 µs,
     this 5), the values in place, then detached. JSON values stay plain: a change is saved by
     assigning a new value (storage.queries.drafts writes them whole)."""
-    configure_mappers()  # once per process (a no-op after): a session would have done it
+    if not _MAPPERS_READY:
+        _configure()
     item = sa.inspect(model).class_manager.new_instance()
     item.__dict__.update(zip(_NAMES[table], values, strict=True))
     make_transient_to_detached(item)
@@ -161,3 +162,11 @@ def built(model: type[M], table: sa.Table, values: Sequence[Any]) -> M:
 
 
 _NAMES = {table: [column.name for column in table.c] for _, table in _PARTS}
+_MAPPERS_READY = False
+
+
+def _configure() -> None:
+    """Once per process, what a session's first query does: the mappers' attributes ready."""
+    global _MAPPERS_READY
+    configure_mappers()
+    _MAPPERS_READY = True
