@@ -40,7 +40,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -97,22 +97,21 @@ def serve(kind: str, base_url: str, file_url: str, database_url: str) -> None:
     the rate limiter's overall 30 messages per second), against the fake server until SIGTERM."""
     from telegram import Update
 
+    from bot import polling
+
     logging.basicConfig(level=logging.WARNING)
-    if kind == "echo":
-        application = _echo_application(base_url)
-    else:
-        application = _chibo_application(
-            base_url, file_url, database_url, flood_limit=kind == "chibo"
-        )
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    if kind == "echo":  # PTB with its defaults: asyncio's loop, httpx
+        _echo_application(base_url).run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    application = _chibo_application(base_url, file_url, database_url, flood_limit=kind == "chibo")
+    polling.run_polling(application)  # as `chibo run` polls: its loop (bot.loop), its stop
 
 
 def _chibo_application(
     base_url: str, file_url: str, database_url: str, *, flood_limit: bool
 ) -> Any:
-    from telegram.ext import AIORateLimiter
-
     from bot import app
+    from bot.botapi import MessageRateLimiter
     from bot.clock import CLOCK
     from bot.config import load_settings
 
@@ -125,10 +124,10 @@ def _chibo_application(
     )
     if not flood_limit:  # this process only: what the application could do without the limit
 
-        def unlimited(**kwargs: Any) -> AIORateLimiter:
-            return AIORateLimiter(**{**kwargs, "overall_max_rate": 0})
+        def unlimited(**kwargs: Any) -> MessageRateLimiter:
+            return MessageRateLimiter(**{**kwargs, "overall_max_rate": 0})
 
-        app.AIORateLimiter = unlimited  # type: ignore[misc,assignment]
+        app.MessageRateLimiter = unlimited  # type: ignore[misc,assignment]
     application = app.build_application(settings)
     application.bot_data[CLOCK] = lambda: NOW
     return application
@@ -268,6 +267,9 @@ class Phase:
     p95_ms: float
     max_ms: float
     bot_cpu_ms_per_update: float
+    calls_per_update: float = 0.0  # Bot API calls (getUpdates aside) per update
+    chat_calls_per_update: float = 0.0  # of which with a chat_id: what the flood limit counts
+    calls: dict[str, int] = field(default_factory=dict)  # by method
 
 
 def drive(
@@ -280,12 +282,17 @@ def drive(
     ]
     start = threading.Barrier(count)
     threads = [threading.Thread(target=s.run, args=(start,), daemon=True) for s in secretaries]
+    with server.lock:
+        calls_before = len(server.calls)
     cpu_before = cpu_seconds(bot_pid)
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     cpu = cpu_seconds(bot_pid) - cpu_before
+    with server.lock:
+        calls = [c for c in server.calls[calls_before:] if c.method != "getUpdates"]
+    chat_calls = sum(1 for call in calls if "chat_id" in call.params)
     errors = [s.error for s in secretaries if s.error]
     if errors:
         raise SystemExit(f"{len(errors)} secretaries failed, first: {errors[0]}")
@@ -300,6 +307,9 @@ def drive(
         p95_ms=round(percentile(times, 95) * 1000, 1),
         max_ms=round(times[-1] * 1000, 1),
         bot_cpu_ms_per_update=round(cpu / len(times) * 1000, 1),
+        calls_per_update=round(len(calls) / len(times), 2),
+        chat_calls_per_update=round(chat_calls / len(times), 2),
+        calls=dict(Counter(call.method for call in calls)),
     )
 
 
@@ -359,7 +369,6 @@ def sampled(pid: int | None, output: Path | None) -> Iterator[None]:
         "250",
         "--threads",
         "--gil",
-        "--nonblocking",
         "--output",
         str(output),
     ]
@@ -478,14 +487,15 @@ def show(result: dict[str, Any]) -> None:
     )
     print(
         f"  {'bot':13} {'phase':12} {'updates':>7} {'s':>7} {'upd/s':>7} "
-        f"{'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'cpu ms/upd':>10}"
+        f"{'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'cpu ms/upd':>10} {'calls/upd':>9}"
     )
     for bot, label in LABELS.items():
         for name, p in result[bot].items():
             print(
                 f"  {label:13} {name:12} {p['updates']:7} {p['seconds']:7.2f} "
                 f"{p['updates_per_second']:7.1f} {p['p50_ms']:7.1f} {p['p95_ms']:7.1f} "
-                f"{p['max_ms']:7.1f} {p['bot_cpu_ms_per_update']:10.1f}"
+                f"{p['max_ms']:7.1f} {p['bot_cpu_ms_per_update']:10.1f} "
+                f"{p['calls_per_update']:4.2f}/{p['chat_calls_per_update']:4.2f}"
             )
 
 

@@ -8,7 +8,6 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -20,6 +19,7 @@ from telegram.ext import (
 )
 
 from bot import menu, polling
+from bot.botapi import AiohttpRequest, MessageRateLimiter
 from bot.buttons import Payload
 from bot.commands import publish_menu
 from bot.config import Settings
@@ -80,9 +80,9 @@ def build_application(
         ApplicationBuilder()
         .context_types(ContextTypes(context=ChiboContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        # PTB's bucket (30 a second overall, 20 a minute per group) for every call, retrying a
+        # PTB's bucket (30 messages a second overall, 20 a minute per group), retrying a
         # RetryAfter; notifications are also paced one per 1/30 s (bot.notify), replies are not.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(MessageRateLimiter(max_retries=3))
         .concurrent_updates(processor)
         .update_queue(ReceivedQueue(processor))  # stopping, to know what was not handled
         .post_init(_post_init)
@@ -98,6 +98,7 @@ def build_application(
         builder = _telegram(builder, settings)
     application = builder.build()
     polling.install(application)
+    processor.scope = db.one_connection  # an update's transactions share one connection
     bots = bots or Bots()
     bots.add(messenger, application.bot)
     if link is not None:
@@ -119,10 +120,12 @@ def build_application(
 
 
 def _telegram(builder: Any, settings: Settings) -> Any:
+    builder = builder.token(settings.token())
+    builder = builder.request(AiohttpRequest())  # over aiohttp (bot.botapi: half the CPU)
     # Stopping, PTB confirms the fetched updates with one more getUpdates while the long poll
     # it cancelled may still hold its connection: a second one spares that call a pool
     # timeout (logged as an error, and the confirmation lost).
-    builder = builder.token(settings.token()).get_updates_connection_pool_size(2)
+    builder = builder.get_updates_request(AiohttpRequest(2))
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
     if settings.telegram_api_file_url:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
@@ -143,7 +142,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     migrate.upgrade(settings.database_url)
 
-    from bot import polling, webhook
+    from bot import loop, polling, webhook
     from bot.app import build_applications
     from bot.jobs import schedule
 
@@ -152,7 +151,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     served = ", ".join(app.bot_data["messenger"] for app in applications)
     log.info("Chibo starting for %s (database %s)", served, safe_url(settings.database_url))
     if args.webhook:
-        asyncio.run(webhook.serve(applications, settings))
+        loop.run(webhook.serve(applications, settings))
     else:
         polling.run_polling(applications)  # stops gracefully on SIGINT/SIGTERM
     return OK

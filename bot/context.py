@@ -15,11 +15,10 @@ from bot.config import Settings
 from bot.files import photo_input
 from bot.menu import commands_for
 from bot.messengers import Bots, bots_of
-from storage.chats import TELEGRAM, ZALO, messenger_of
+from storage.chats import TELEGRAM
 from storage.db import Database
 from storage.models import Draft, Person, RoleAssignment, Unit
-from storage.queries.drafts import drafts_of
-from storage.queries.people import add_chat, speaker
+from storage.queries import speakers
 from storage.queries.units import unit_by_id
 
 
@@ -48,7 +47,7 @@ class Identity:
 
     def draft(self, kinds: Iterable[str]) -> Draft | None:
         """The most recently touched of the speaker's drafts of these kinds. It was read in an
-        earlier transaction: `session.add` it to a session before changing or deleting it."""
+        earlier transaction and belongs to no session: storage.queries.drafts writes it."""
         kinds = set(kinds)
         return next((draft for draft in self.drafts if draft.kind in kinds), None)
 
@@ -129,16 +128,13 @@ def actor_of(person: Person) -> dict[str, Any]:
 
 
 async def identify(db: Database, chat_id: int, telegram_language: str | None) -> Identity:
-    """Who writes from this private chat (either messenger); a person who writes again is
-    reachable again there, and their messages go there first from now on."""
-    async with db.session() as session:
-        person, roles = await speaker(session=session, chat_id=chat_id)
+    """Who writes from this private chat (either messenger): one statement
+    (storage.queries.speakers: the person, roles and drafts, a cache checked by it). A person
+    who writes again is reachable again there, and their messages go there first from now on."""
+    async with db.connection() as connection:
+        found = await speakers.speaker_by_chat(connection, chat_id)
+        person = found.person
         if person is None or not person.active:
             return Identity(person=person, telegram_language=telegram_language)
-        zalo = messenger_of(chat_id) == ZALO
-        if person.messenger != messenger_of(chat_id) or not (
-            person.zalo_reachable if zalo else person.reachable
-        ):
-            add_chat(person, chat_id)  # a write only when something changed
-        drafts = await drafts_of(session=session, person_id=person.id)
-    return Identity(person, roles, telegram_language, drafts)
+        person = await speakers.wrote_from(connection, person, chat_id)
+    return Identity(person, found.roles, telegram_language, found.drafts)

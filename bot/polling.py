@@ -24,6 +24,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Updater
 
+from bot import loop
 from bot.context import ChiboApplication
 from bot.processing import STOP_GRACE, PerChatUpdateProcessor
 
@@ -87,7 +88,7 @@ def install(application: ChiboApplication) -> None:
 def run_polling(applications: list[ChiboApplication], grace: float = STOP_GRACE) -> None:
     """Poll (each messenger's application, in one process) until SIGINT/SIGTERM, then stop as
     the module doc says."""
-    asyncio.run(_poll(applications, grace))
+    loop.run(_poll(applications, grace))
 
 
 async def _poll(applications: list[ChiboApplication], grace: float) -> None:

@@ -25,7 +25,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,9 @@ class _Lane:
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
         super().__init__(max_concurrent_updates)
+        # What each update runs in (storage.db.Database.one_connection: its transactions share
+        # one connection); set by bot.app.
+        self.scope: Callable[[], AbstractAsyncContextManager[Any]] = contextlib.nullcontext
         self._lanes: dict[int | None, _Lane] = {}
         self._unhandled: set[int] = set()  # ids received (`expect`) and not handled yet
         self._handling: dict[int, asyncio.Task[Any]] = {}  # id -> the task handling it
@@ -125,7 +129,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self._handling[update_id] = task
         self._changed.set()
         try:
-            await coroutine
+            async with self.scope():
+                await coroutine
         except asyncio.CancelledError:
             raise  # cancelled by a stop: not handled, it comes again
         except BaseException:

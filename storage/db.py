@@ -5,22 +5,38 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import sqlite as sqlite_driver
+
 WAL_ATTEMPTS, WAL_RETRY_SECONDS = 100, 0.02  # up to two seconds for another connection's switch
+# Connections kept open: as many as updates handled at once (bot.processing), each of which holds
+# one while it runs (Database.one_connection); a few more (jobs, a second session) open and close
+# beyond them. SQLAlchemy's default keeps 5, and opening one costs far more than a step.
+POOL_SIZE, POOL_OVERFLOW = 16, 8
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; on SQLite, foreign keys on, WAL and a busy timeout for several writers."""
-    if make_url(url).get_backend_name() != "sqlite":
+    kwargs = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, **kwargs}
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    if parsed.drivername == "sqlite+aiosqlite":  # one trip to aiosqlite's thread a statement
+        parsed = parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
+    engine = create_async_engine(parsed, connect_args={"timeout": 30}, **kwargs)
 
     @sa.event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -63,8 +79,22 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+class _Held:
+    """The connection an update's transactions share (`Database.one_connection`)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.connection: AsyncConnection | None = None
+        self.busy = False  # a transaction is using it (another one at the same time gets its own)
+        self.over = False  # the update is over (a task it started may live on: not with this)
+
+
+_HELD: ContextVar[_Held | None] = ContextVar("chibo_held_connection", default=None)
+
+
 class Database:
-    """Owns the engine; `session()` is the one way to talk to the database."""
+    """Owns the engine; `session()` is the one way to talk to the database (`connection()`, for
+    the few prebuilt Core statements of the hot path)."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
@@ -76,8 +106,64 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed when the block ends, rolled back on error."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        async with self._held() as held:
+            if held is None:
+                async with self._sessions() as session, session.begin():
+                    yield session
+            else:
+                async with (
+                    AsyncSession(bind=held, expire_on_commit=False) as session,
+                    session.begin(),
+                ):
+                    yield session
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction, for prebuilt Core statements on the hot path (who is
+        speaking, a draft's step): no session, no unit of work. Committed when the block ends,
+        rolled back on error."""
+        async with self._held() as held:
+            if held is None:
+                async with self.engine.begin() as connection:
+                    yield connection
+            else:
+                async with held.begin():
+                    yield held
+
+    @asynccontextmanager
+    async def one_connection(self) -> AsyncIterator[None]:
+        """The transactions of the block (one update: who is speaking, the step, the message
+        that asked) take turns on one connection, checked out at the first and returned at the
+        end, instead of one each from the pool: a checkout costs ~0.2 ms of CPU, and on
+        PostgreSQL the pool's ping before it as much again (docs/BENCHMARKS.md). Each is still
+        its own transaction, committed when its block ends; a transaction begun while another is
+        open (nested, or a task of the update running beside it) gets its own connection, as
+        without this block. The connection holds no transaction between them (no lock, no
+        snapshot) while the update waits for Telegram."""
+        held = _Held(self)
+        token = _HELD.set(held)
+        try:
+            yield
+        finally:
+            _HELD.reset(token)
+            held.over = True
+            if held.connection is not None:
+                await held.connection.close()
+
+    @asynccontextmanager
+    async def _held(self) -> AsyncIterator[AsyncConnection | None]:
+        """The update's shared connection if there is one free for this database, else None."""
+        held = _HELD.get()
+        if held is None or held.db is not self or held.busy or held.over:
+            yield None
+            return
+        held.busy = True
+        try:
+            if held.connection is None:
+                held.connection = await self.engine.connect()
+            yield held.connection
+        finally:
+            held.busy = False
 
     @property
     def is_sqlite(self) -> bool:

@@ -26,6 +26,7 @@ TEMPLATE``), dropped when the test ends.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import shutil
@@ -40,6 +41,7 @@ import pytest
 from pg import PgServer, PgUnavailable, find_server
 from sqlalchemy.engine import make_url
 
+from bot import loop
 from storage import migrate
 from storage.db import Database
 
@@ -59,6 +61,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "postgresql_only: run this test's database fixtures on PostgreSQL only"
     )
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Async tests run on the loop production runs on (bot.loop: uvloop where installed)."""
+    return {"uvloop" if loop.uvloop is not None else "asyncio": loop.factory()}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

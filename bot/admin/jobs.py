@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot import loop
 from bot.admin import OK, UsageError, command, group
 from bot.config import Settings
 from bot.jobs import JOBS, next_runs
@@ -67,7 +67,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             period = Period.parse(args.period)
         except ValueError:
             raise UsageError(f"--period: {args.period!r} is not a month (YYYY-MM).") from None
-    result = asyncio.run(job(settings, at, period) if period else job(settings, at))
+    result = loop.run(job(settings, at, period) if period else job(settings, at))
     print(f"Job {args.name} done (as of {at.isoformat(timespec='minutes')}).")
     if result is not None:
         print(result.line())

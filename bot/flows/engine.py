@@ -219,7 +219,6 @@ class Engine:
         draft = context.identity.draft([flow.kind])
         async with context.db.session() as session:
             if draft is not None and not self.stale(context, draft):
-                session.add(draft)
                 run = self._run(context, session, draft)
                 text = context.t("draft.stale_press", what=flow.describe(run))
                 resume = FlowButton(flow.kind, draft.token, draft.step, RESUME)
@@ -241,7 +240,6 @@ class Engine:
         async with context.db.session() as session:
             current = context.identity.draft([kind])
             if current is not None:
-                session.add(current)
                 if self.stale(context, current):
                     await delete_draft(session=session, draft=current)
                 elif flow.resumable(current):
@@ -269,7 +267,6 @@ class Engine:
         if draft is None:
             return Result([Out(context.t("draft.nothing"))])
         async with context.db.session() as session:
-            session.add(draft)
             if self.stale(context, draft):
                 await delete_draft(session=session, draft=draft)
                 return Result([Out(context.t("draft.nothing"))])
@@ -310,7 +307,6 @@ class Engine:
     async def _answer(self, context: Any, draft: Draft, answer: Answer) -> Result:
         flow = self.flows[draft.kind]
         async with context.db.session() as session:
-            session.add(draft)
             previous = draft.message_id
             if self.stale(context, draft):
                 await delete_draft(session=session, draft=draft)

@@ -65,6 +65,7 @@ from fakes.telegram_server import FakeTelegramServer
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 
+from bot import loop
 from bot.config import Settings
 from storage.db import Database
 
@@ -486,7 +487,7 @@ class BotRunner:
 
         build = self._build or build_application
         logging.getLogger().addHandler(self._log_handler)
-        self._loop = asyncio.new_event_loop()
+        self._loop = loop.new_event_loop()  # the production loop (uvloop)
         self._thread = threading.Thread(target=self._loop.run_forever, name="bot", daemon=True)
         self._thread.start()
         built = build(self.settings)

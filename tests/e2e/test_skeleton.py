@@ -116,10 +116,10 @@ def test_the_bot_stays_quiet_on_chatter_in_a_group(tg: TelegramDriver, bot: BotR
 def test_database_failure_gives_the_polite_error_and_nothing_else(
     tg: TelegramDriver, bot: BotRunner, monkeypatch: pytest.MonkeyPatch
 ):
-    async def unreachable(**_kwargs):
+    async def unreachable(*_args, **_kwargs):
         raise OperationalError("SELECT 1", {}, Exception("database is unreachable"))
 
-    monkeypatch.setattr("bot.context.speaker", unreachable)
+    monkeypatch.setattr("storage.queries.speakers.speaker_by_chat", unreachable)
     an = tg.user(1001, "Nguyễn Văn An")
 
     an.send("/start")

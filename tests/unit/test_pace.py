@@ -27,8 +27,11 @@ async def test_concurrent_senders_share_one_budget_and_never_burst() -> None:
     went = await _times(pace, senders=3, each=4)
 
     assert len(went) == 12
-    assert all(later - first >= 0.22 for first, later in zip(went, went[5:], strict=False))
-    assert all(b - a >= 0.02 for a, b in itertools.pairwise(went))  # half a gap at least
+    # Each sender notes its time a few microseconds after the pace took it; on uvloop (bot.loop)
+    # the pace wakes to the microsecond, so that jitter shows: 1 ms, well inside the 20 ms margin.
+    jitter = 0.001
+    assert all(later - first >= 0.22 - jitter for first, later in zip(went, went[5:], strict=False))
+    assert all(b - a >= 0.02 - jitter for a, b in itertools.pairwise(went))  # half a gap at least
 
 
 async def test_a_pace_left_idle_lets_the_next_message_go_at_once() -> None:
