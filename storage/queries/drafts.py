@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Draft, table_of
@@ -67,16 +67,6 @@ async def draft_owner(*, session: AsyncSession, token: str) -> int | None:
     """Whose conversation a token belongs to (a press in a group by someone else), if any."""
     result = await session.exec(select(Draft.person_id).where(Draft.token == token))
     return result.first()
-
-
-async def drafts_of(*, session: AsyncSession, person_id: int) -> list[Draft]:
-    """The person's drafts (one per kind), the most recently touched first."""
-    result = await session.exec(
-        select(Draft)
-        .where(Draft.person_id == person_id)
-        .order_by(col(Draft.updated_at).desc(), col(Draft.id).desc())
-    )
-    return list(result.all())
 
 
 async def start_draft(

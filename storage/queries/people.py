@@ -47,27 +47,6 @@ async def active_roles(
     return list(result.all())
 
 
-async def speaker(
-    *, session: AsyncSession, chat_id: int
-) -> tuple[Person | None, list[tuple[RoleAssignment, Unit]]]:
-    """The person of a private chat (either messenger) with their current roles and units, in
-    one statement (it runs for every update)."""
-    current = and_(
-        col(RoleAssignment.person_id) == Person.id, col(RoleAssignment.revoked_at).is_(None)
-    )
-    result = await session.exec(
-        select(Person, RoleAssignment, Unit)
-        .outerjoin(RoleAssignment, current)
-        .outerjoin(Unit, col(Unit.id) == RoleAssignment.unit_id)
-        .where(chat_column(chat_id) == chat_id)
-        .order_by(col(RoleAssignment.id))
-    )
-    rows = result.all()
-    if not rows:
-        return None, []
-    return rows[0][0], [(assignment, unit) for _, assignment, unit in rows if assignment]
-
-
 async def set_reachable(*, session: AsyncSession, chat_id: int, reachable: bool) -> None:
     """Whether the person's chat `chat_id` takes the bot's messages."""
     flag = col(Person.zalo_reachable if messenger_of(chat_id) == ZALO else Person.reachable)

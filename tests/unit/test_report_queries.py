@@ -11,7 +11,6 @@ from storage.db import Database
 from storage.models import AuditEvent, MeetingReport, ReportRevision
 from storage.queries.drafts import (
     draft_by_token,
-    drafts_of,
     get_draft,
     save_draft,
     start_draft,
@@ -254,7 +253,7 @@ async def test_drafts_are_replaced_found_by_token_and_saved(db: Database) -> Non
     async with db.session() as session:
         gone = await draft_by_token(session=session, person_id=secretary.id, token=old_token)
         assert gone is None
-        latest, *_ = await drafts_of(session=session, person_id=secretary.id)
+        latest = await get_draft(session=session, person_id=secretary.id, kind="report")
     assert latest.kind == "report" and latest.step == "exempt"
     assert latest.data == {"_mode": "new", "members": 45}
     assert latest.updated_at == T0 + timedelta(minutes=5)

@@ -158,22 +158,7 @@ async def test_active_roles_exclude_revoked(db: Database, forest: dict[int, Unit
         assert found.id == person.id
         assert await people.person_by_chat(session=session, chat_id=7003) is None
         roles = await people.active_roles(session=session, person_id=person.id)
-        speaking, speaking_roles = await people.speaker(session=session, chat_id=7001)
-        assert await people.speaker(session=session, chat_id=7003) == (None, [])
     assert [(role.role, unit.id) for role, unit in roles] == [("secretary", 3), ("supervisor", 11)]
-    assert speaking.id == person.id
-    assert [(role.role, unit.id) for role, unit in speaking_roles] == [
-        ("secretary", 3),
-        ("supervisor", 11),
-    ]
-
-
-async def test_speaker_without_roles_is_found_with_none(db: Database) -> None:
-    async with db.session() as session:
-        session.add(Person(telegram_id=7004))
-    async with db.session() as session:
-        person, roles = await people.speaker(session=session, chat_id=7004)
-    assert person.telegram_id == 7004 and roles == []
 
 
 # --- invites ----------------------------------------------------------------------------------
