@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql, registry, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -19,7 +19,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import sqlite as sqlite_driver
+# SQLite through aiosqlite, one trip to its thread per statement (storage/sqlite.py), loaded
+# only when a SQLite engine is made.
+SQLITE_DRIVER = "chibo_aiosqlite"
+registry.register(f"sqlite.{SQLITE_DRIVER}", "storage.sqlite", "Dialect")
 
 WAL_ATTEMPTS, WAL_RETRY_SECONDS = 100, 0.02  # up to two seconds for another connection's switch
 # Connections kept open: as many as updates handled at once (bot.processing), each of which holds
@@ -35,7 +38,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.drivername == "sqlite+aiosqlite":  # one trip to aiosqlite's thread a statement
-        parsed = parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
+        parsed = parsed.set(drivername=f"sqlite+{SQLITE_DRIVER}")
     engine = create_async_engine(parsed, connect_args={"timeout": 30}, **kwargs)
 
     @sa.event.listens_for(engine.sync_engine, "connect")
