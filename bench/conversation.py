@@ -17,13 +17,17 @@ the echo, or the press's answerCallbackQuery). Phases, each with its own secreta
   instants taken in the fake server, so the driver's own threads do not count).
 - saturation of our bot without PTB's flood limit (AIORateLimiter's 30 messages per second
   overall, which caps ours and not the echo): what the application itself can do. The figure,
-  ours ÷ echo, compares like with like: this phase against the echo's saturation. Ours with the
-  flood limit ÷ echo is shown too; it measures Telegram's limit more than the application.
+  ours ÷ echo, compares like with like: this phase against the echo's saturation, each run
+  three times (they vary by ±20 % on a shared machine), medians. Ours with the flood limit ÷
+  echo is shown too; it measures Telegram's limit more than the application. Beside it, the CPU
+  per update of ours over the echo's, at saturation (medians) and paced.
 
 Under saturation the time per step is only Little's law (N ÷ throughput): it measures
 throughput again, not how long a person waits; so the p95 target is judged on the paced phase.
-"cpu ms/upd" is the bot process's CPU time (/proc) per update. At the end every report must be
-stored and Telegram must have refused nothing.
+"cpu ms/upd" is the bot process's CPU time (/proc) per update; "calls/upd" the Bot API calls per
+update, all and those naming a chat (what PTB's flood limit counted). Ours runs as `chibo run`
+polls (bot.polling, on bot.loop's event loop); the echo is PTB with its defaults (asyncio's
+loop, httpx). At the end every report must be stored and Telegram must have refused nothing.
 """
 
 from __future__ import annotations
@@ -60,9 +64,11 @@ TOKEN = "123456:BENCH-token"
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 WAIT = 60.0  # seconds a secretary waits for one reply before the run is declared broken
 # Telegram ids of each phase's secretaries (each fills in one report, so a phase needs its own).
-SATURATION_IDS, PACED_IDS, UNLIMITED_IDS = 100_000, 200_000, 300_000
-FIRST_IDS = (SATURATION_IDS, PACED_IDS, UNLIMITED_IDS)
+SATURATION_IDS, PACED_IDS = 100_000, 200_000
+UNLIMITED_IDS = (300_000, 400_000, 500_000)  # ours without the limit runs three times
+FIRST_IDS = (SATURATION_IDS, PACED_IDS, *UNLIMITED_IDS)
 ECHO_REPEATS = {"saturation 2": (SATURATION_IDS, 0.0), "saturation 3": (SATURATION_IDS, 0.0)}
+REPEATS = ("saturation", "saturation 2", "saturation 3")
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,13 @@ def serve(kind: str, base_url: str, file_url: str, database_url: str) -> None:
     if kind == "echo":  # PTB with its defaults: asyncio's loop, httpx
         _echo_application(base_url).run_polling(allowed_updates=Update.ALL_TYPES)
         return
+    if kind == "echo-our-stack":  # the same echo on our loop and Bot API transport
+        from bot import loop
+        from bot.botapi import AiohttpRequest
+
+        application = _echo_application(base_url, AiohttpRequest(), AiohttpRequest(2))
+        loop.run(_poll_echo(application))
+        return
     application = _chibo_application(base_url, file_url, database_url, flood_limit=kind == "chibo")
     polling.run_polling(application)  # as `chibo run` polls: its loop (bot.loop), its stop
 
@@ -133,7 +146,7 @@ def _chibo_application(
     return application
 
 
-def _echo_application(base_url: str) -> Any:
+def _echo_application(base_url: str, request: Any = None, updates_request: Any = None) -> Any:
     from telegram.ext import ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
 
     async def echo(update: Any, _context: Any) -> None:
@@ -142,10 +155,27 @@ def _echo_application(base_url: str) -> Any:
     async def answer(update: Any, _context: Any) -> None:
         await update.callback_query.answer()
 
-    application = ApplicationBuilder().token(TOKEN).base_url(base_url).build()
+    builder = ApplicationBuilder().token(TOKEN).base_url(base_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request)
+    application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
     application.add_handler(CallbackQueryHandler(answer))
     return application
+
+
+async def _poll_echo(application: Any) -> None:
+    """PTB's run_polling, on the running loop, until SIGTERM."""
+    import asyncio
+
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with application:
+        await application.updater.start_polling(allowed_updates=None)
+        await application.start()
+        await stop.wait()
+        await application.updater.stop()
+        await application.stop()
 
 
 # --- Telegram's side ------------------------------------------------------------------------------
@@ -341,8 +371,9 @@ def run_bot(
             phases = {}
             for n, (name, (first_id, think)) in enumerate(plan.items()):
                 with sampled(process.pid, profile if n == 0 else None):
+                    echo = kind.startswith("echo")
                     phases[name] = drive(
-                        server, process.pid, first_id, count, echo=kind == "echo", think=think
+                        server, process.pid, first_id, count, echo=echo, think=think
                     )
             refused = server.api_errors()
             if refused:
@@ -433,7 +464,12 @@ def stored_reports(database_url: str) -> int:
 
 
 def bench(
-    backend: str, count: int, think: float, pg_admin_url: str, profile: Path | None
+    backend: str,
+    count: int,
+    think: float,
+    pg_admin_url: str,
+    profile: Path | None,
+    echo_our_stack: bool = False,
 ) -> dict[str, Any]:
     both = {"saturation": (SATURATION_IDS, 0.0), "paced": (PACED_IDS, think)}
     with (
@@ -445,52 +481,92 @@ def bench(
         # (a few seconds) and varies, so it runs three times and the median counts.
         echo_plan = {"saturation": both["saturation"], **ECHO_REPEATS, "paced": both["paced"]}
         echo = run_bot("echo", url, count, echo_plan)
+        echo_ours = run_bot("echo-our-stack", url, count, echo_plan) if echo_our_stack else None
         ours = run_bot("chibo", url, count, both)
+        # Ours without the limit, three times too (each time new secretaries: a report each).
         unlimited = run_bot(
             "chibo-unlimited",
             url,
             count,
-            {"saturation": (UNLIMITED_IDS, 0.0)},
+            {name: (first, 0.0) for name, first in zip(REPEATS, UNLIMITED_IDS, strict=True)},
             profile and profile / f"{backend}.txt",
         )
         reports = stored_reports(url)
     if reports != len(FIRST_IDS) * count:
         raise SystemExit(f"{reports} reports stored, expected {len(FIRST_IDS) * count}")
-    echo_rate = statistics.median(
-        echo[name].updates_per_second for name in ("saturation", *ECHO_REPEATS)
-    )
+
+    def median(phases: dict[str, Phase], field: str) -> float:
+        return statistics.median(getattr(phases[name], field) for name in REPEATS)
+
+    echo_rate = median(echo, "updates_per_second")
+    ours_rate = median(unlimited, "updates_per_second")
     # Like for like: the echo has no flood limit, so the figure compares ours without it too.
-    ratio = unlimited["saturation"].updates_per_second / echo_rate
+    ratio = ours_rate / echo_rate
+    # CPU per update, ours over the echo's: at saturation (medians) and paced.
+    cpu = median(unlimited, "bot_cpu_ms_per_update") / median(echo, "bot_cpu_ms_per_update")
+    cpu_paced = ours["paced"].bot_cpu_ms_per_update / echo["paced"].bot_cpu_ms_per_update
     return {
         "backend": backend,
         "ours": {name: asdict(phase) for name, phase in ours.items()},
-        "ours without the flood limit": {"saturation": asdict(unlimited["saturation"])},
+        "ours without the flood limit": {name: asdict(p) for name, p in unlimited.items()},
         "echo": {name: asdict(phase) for name, phase in echo.items()},
         "echo_median_updates_per_second": echo_rate,
+        "ours_median_updates_per_second": ours_rate,
         "ratio": round(ratio, 2),
         "ratio_with_flood_limit": round(ours["saturation"].updates_per_second / echo_rate, 2),
         "ratio_met": ratio >= 0.5,
         "p95_met": ours["paced"].p95_ms < 50,
+        "cpu_ratio": round(cpu, 2),
+        "cpu_ratio_paced": round(cpu_paced, 2),
+        "cpu_met": cpu <= 2,
+        **(_against(echo_ours, ours_rate, median(unlimited, "bot_cpu_ms_per_update"))),
     }
 
 
-LABELS = {"ours": "ours", "ours without the flood limit": "ours, no limit", "echo": "echo"}
+def _against(echo: dict[str, Phase] | None, ours_rate: float, ours_cpu: float) -> dict:
+    """Ours against the echo on our own loop and transport (--echo-our-stack), if it ran."""
+    if echo is None:
+        return {}
+    rate = statistics.median(echo[name].updates_per_second for name in REPEATS)
+    cpu = statistics.median(echo[name].bot_cpu_ms_per_update for name in REPEATS)
+    return {
+        "echo on our stack": {name: asdict(phase) for name, phase in echo.items()},
+        "ratio_our_stack": round(ours_rate / rate, 2),
+        "cpu_ratio_our_stack": round(ours_cpu / cpu, 2),
+    }
+
+
+LABELS = {
+    "ours": "ours",
+    "ours without the flood limit": "ours, no limit",
+    "echo": "echo",
+    "echo on our stack": "echo, our stack",
+}
 
 
 def show(result: dict[str, Any]) -> None:
     print(
         f"\n{result['backend']}: ours ÷ echo, neither with a flood limit = {result['ratio']} "
-        f"(target ≥ 0.5: {'met' if result['ratio_met'] else 'MISSED'}; echo's median "
+        f"(target ≥ 0.5: {'met' if result['ratio_met'] else 'MISSED'}; medians of three: "
+        f"ours {result['ours_median_updates_per_second']}, the echo "
         f"{result['echo_median_updates_per_second']} updates/s; ours with Telegram's flood "
         f"limit {result['ratio_with_flood_limit']}); paced p95 < 50 ms: "
-        f"{'met' if result['p95_met'] else 'MISSED'}"
+        f"{'met' if result['p95_met'] else 'MISSED'}; CPU per update ÷ the echo's "
+        f"{result['cpu_ratio']} at saturation (target ≤ 2: "
+        f"{'met' if result['cpu_met'] else 'MISSED'}), {result['cpu_ratio_paced']} paced"
     )
+    if "ratio_our_stack" in result:
+        print(
+            f"  against the echo on our loop and transport (uvloop, aiohttp): ours ÷ echo "
+            f"{result['ratio_our_stack']}, CPU per update ÷ the echo's "
+            f"{result['cpu_ratio_our_stack']}"
+        )
     print(
         f"  {'bot':13} {'phase':12} {'updates':>7} {'s':>7} {'upd/s':>7} "
         f"{'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'cpu ms/upd':>10} {'calls/upd':>9}"
     )
     for bot, label in LABELS.items():
-        for name, p in result[bot].items():
+        for name, p in result.get(bot, {}).items():
             print(
                 f"  {label:13} {name:12} {p['updates']:7} {p['seconds']:7.2f} "
                 f"{p['updates_per_second']:7.1f} {p['p50_ms']:7.1f} {p['p95_ms']:7.1f} "
@@ -507,12 +583,22 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=Path, help="folder for py-spy's samples of our bot (no-limit phase)"
     )
+    parser.add_argument(
+        "--echo-our-stack",
+        action="store_true",
+        help="also run the echo on our event loop and Bot API transport, and compare with it",
+    )
     args = parser.parse_args()
     print(f"Conversation benchmark, {args.secretaries} secretaries per phase; {machine()}")
     run_backends(
         args,
         lambda backend: bench(
-            backend, args.secretaries, args.think, args.pg_admin_url, args.profile
+            backend,
+            args.secretaries,
+            args.think,
+            args.pg_admin_url,
+            args.profile,
+            args.echo_our_stack,
         ),
         show,
     )

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql, registry, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -19,23 +19,36 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import sqlite as sqlite_driver
+# SQLite through aiosqlite, one trip to its thread per statement (storage/sqlite.py), loaded
+# only when a SQLite engine is made.
+SQLITE_DRIVER = "chibo_aiosqlite"
+registry.register(f"sqlite.{SQLITE_DRIVER}", "storage.sqlite", "Dialect")
 
 WAL_ATTEMPTS, WAL_RETRY_SECONDS = 100, 0.02  # up to two seconds for another connection's switch
 # Connections kept open: as many as updates handled at once (bot.processing), each of which holds
 # one while it runs (Database.one_connection); a few more (jobs, a second session) open and close
 # beyond them. SQLAlchemy's default keeps 5, and opening one costs far more than a step.
 POOL_SIZE, POOL_OVERFLOW = 16, 8
+PING_IDLE = 1.0  # seconds a pooled connection may idle before it is pinged (_ping_when_idle)
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; on SQLite, foreign keys on, WAL and a busy timeout for several writers."""
-    kwargs = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, **kwargs}
+    # The most recently returned connection is handed out first (LIFO): few stay busy and are
+    # never idle long enough to need a ping; the others idle, pinged if ever needed again.
+    kwargs = {
+        "pool_size": POOL_SIZE,
+        "max_overflow": POOL_OVERFLOW,
+        "pool_use_lifo": True,
+        **kwargs,
+    }
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_async_engine(url, **kwargs)
+        _ping_when_idle(engine)
+        return engine
     if parsed.drivername == "sqlite+aiosqlite":  # one trip to aiosqlite's thread a statement
-        parsed = parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
+        parsed = parsed.set(drivername=f"sqlite+{SQLITE_DRIVER}")
     engine = create_async_engine(parsed, connect_args={"timeout": 30}, **kwargs)
 
     @sa.event.listens_for(engine.sync_engine, "connect")
@@ -47,6 +60,32 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor.close()
 
     return engine
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """A pooled connection is pinged before it is handed out only when it has been idle for more
+    than PING_IDLE seconds (SQLAlchemy's pool_pre_ping pings each time: with asyncpg a BEGIN, a
+    query and a ROLLBACK, ~0.2 ms of CPU, which every update paid). One that came back less than
+    a second ago was working then; a server that restarted since was down for longer than that,
+    so whatever was pooled before the restart is idle longer and pinged. A failed ping drops the
+    connection and the pool takes another (DisconnectionError), as pool_pre_ping does."""
+    pool, dialect = engine.sync_engine.pool, engine.sync_engine.dialect
+
+    @sa.event.listens_for(pool, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned"] = time.monotonic()
+
+    @sa.event.listens_for(pool, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned")  # none: connected just now
+        if returned is None or time.monotonic() - returned <= PING_IDLE:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the driver's Error, as SQLAlchemy's adapter raises it
+            if dialect.is_disconnect(error, dbapi_connection, None):  # type: ignore[arg-type]
+                raise sa.exc.DisconnectionError(str(error)) from error
+            raise
 
 
 def _use_wal(cursor: Any) -> None:

@@ -7,7 +7,8 @@ four in one call, with the same results for SQLAlchemy (rows, description, rowco
 lastrowid). Measured with the conversation benchmark (docs/BENCHMARKS.md): a step makes three
 statements and three commits.
 
-`storage.db.make_engine` uses this dialect for `sqlite+aiosqlite` URLs; everything else is
+`storage.db.make_engine` uses this dialect (registered there as `sqlite+chibo_aiosqlite`, and
+imported only then) for `sqlite+aiosqlite` URLs; everything else is
 SQLAlchemy's aiosqlite dialect as it is (server-side cursors, commit, rollback, the pool).
 """
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 import collections
 from typing import Any
 
-from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
@@ -24,7 +24,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     SQLiteDialect_aiosqlite,
 )
 
-DRIVER = "chibo_aiosqlite"  # the URL's driver name, registered below
+DRIVER = "chibo_aiosqlite"  # the URL's driver name (storage.db registers it)
 
 
 class _Outcome:
@@ -127,6 +127,3 @@ class Dialect(SQLiteDialect_aiosqlite):
         import aiosqlite
 
         return DBAPI(aiosqlite, sqlite3)
-
-
-registry.register(f"sqlite.{DRIVER}", __name__, "Dialect")

@@ -16,8 +16,6 @@ from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
-
 from bot import i18n
 from bot.rules.figures import ATTENDANCE, NOT_HELD, CellState, share
 from bot.rules.periods import deadline_end
@@ -107,6 +105,10 @@ UNIT_COLUMNS = (
 
 class _Sheets:
     def __init__(self, target: IO[bytes] | str, language: str, tz: ZoneInfo) -> None:
+        # Imported here, as matplotlib is for charts: only an export needs it, and loading it
+        # with the bot costs every process 2.3 MB of memory (docs/BENCHMARKS.md, section 4).
+        import xlsxwriter
+
         self.book = xlsxwriter.Workbook(target, {"constant_memory": True})
         self.language, self.tz = language, tz
         self.header = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top"})

@@ -106,3 +106,37 @@ async def test_statements_answer_rows_counts_and_ids(db: Database) -> None:
         assert [tuple(row) for row in rows] == [(901, "B")]
         nothing = await connection.execute(text("SELECT 1 WHERE 1 = 0"))
         assert nothing.all() == []
+
+
+@pytest.mark.postgresql_only
+async def test_a_connection_idle_long_is_pinged_and_a_dead_one_replaced(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a pooled connection is pinged only after PING_IDLE seconds of idleness (not
+    before each update), and one whose server side died meanwhile is replaced, not handed out."""
+    pings: list[object] = []
+    dialect = db.engine.sync_engine.dialect
+    real_ping = dialect.do_ping
+
+    def counted(dbapi_connection: object) -> bool:
+        pings.append(dbapi_connection)
+        return real_ping(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_ping", counted)
+    async with db.connection() as connection:  # a fresh connection: not pinged
+        pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    async with db.connection() as connection:  # back just now: not pinged
+        assert (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one() == pid
+    assert pings == []
+
+    other = Database(db.url)
+    try:
+        async with other.connection() as connection:  # the server drops the pooled one
+            await connection.execute(text(f"SELECT pg_terminate_backend({pid})"))
+    finally:
+        await other.dispose()
+    monkeypatch.setattr("storage.db.PING_IDLE", 0.0)
+    await asyncio.sleep(0.01)
+    async with db.connection() as connection:  # idle "long": pinged, found dead, replaced
+        fresh = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    assert len(pings) == 1 and fresh != pid
