@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
 from bot.context import identify
+from storage.chats import TELEGRAM, ZALO, ZALO_BASE
 from storage.db import Database
 from storage.models import Person, RoleAssignment, Unit
 from storage.queries import speakers
@@ -174,6 +175,7 @@ def test_who_is_speaking_is_read_in_a_fresh_process(database_url: str) -> None:
 import asyncio
 from sqlalchemy import text
 from bot.context import identify
+from storage.chats import TELEGRAM, ZALO, ZALO_BASE
 from storage.db import Database
 
 async def main():
@@ -190,3 +192,19 @@ asyncio.run(main())
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Giang"
+
+
+async def test_a_person_on_both_messengers_is_found_by_either_and_followed(db: Database) -> None:
+    zalo = ZALO_BASE + 9
+    async with db.session() as session:
+        tree = await make_tree(session)
+        person = await make_person(session, 509, "Dung", tree.cell_a1, "secretary")
+        person.zalo_id, person.zalo_reachable = zalo, False
+    on_zalo = await identify(db, zalo, None)
+    assert on_zalo.person.id == person.id and on_zalo.is_member
+    assert on_zalo.person.messenger == ZALO and on_zalo.person.zalo_reachable
+    async with db.session() as session:
+        stored = await session.get(Person, person.id)
+        assert stored.messenger == ZALO and stored.zalo_reachable  # their messages go there now
+    assert (await identify(db, 509, None)).person.messenger == TELEGRAM
+    assert (await identify(db, ZALO_BASE + 10, None)).person is None  # nobody's Zalo chat
