@@ -107,6 +107,28 @@ def answer(user: ZaloUser, text: str, expect: str) -> str:
     return reply
 
 
+def begin_problem(user: ZaloUser, category: str, place: str, title: str) -> str:
+    """/problem typed up to its description; returns the question of the place."""
+    answer(user, "/problem", "lĩnh vực")
+    asked = answer(user, category, "Ở đâu")
+    answer(user, place, "tiêu đề")
+    answer(user, title, "nội dung")
+    return asked
+
+
+def finish_problem(user: ZaloUser, description: str, *, report_offered: bool = False) -> None:
+    """The rest of /problem, typed: the people's view, normal, no more media, sent."""
+    answer(user, description, "ý kiến của ai")
+    answer(user, "nhan dan", "Mức độ")
+    answer(user, "binh thuong", "gửi ảnh")
+    if report_offered:  # the cell has reported this month: not attached to the report
+        answer(user, "tiep tuc", "Gắn phản ánh")
+        answer(user, "khong gan", "Kiểm tra lại")
+    else:
+        answer(user, "tiep tuc", "Kiểm tra lại")
+    answer(user, "gui", "Đã gửi phản ánh")
+
+
 def run_job(bot: BotRunner, name: str, at: str, period: Period | None = None) -> Any:
     async def go(app: Any) -> Any:
         settings = app.bot_data["settings"]
@@ -192,18 +214,11 @@ def test_a_not_held_report_and_a_problem_with_a_photo(
     assert "1. 📨 Gửi báo cáo" in review
     answer(lan, "1", "Số tham chiếu")
 
-    answer(lan, "/problem", "lĩnh vực")
-    assert "📎" not in answer(lan, "giao thong", "Ở đâu")  # no location to send on Zalo
-    answer(lan, "Cổng chợ", "tiêu đề")
-    answer(lan, "Cầu tràn sập", "nội dung")
+    place = begin_problem(lan, "giao thong", "Cổng chợ", "Cầu tràn sập")
+    assert "📎" not in place  # no location to send on Zalo
     lan.send_photo(caption="Ảnh cầu")  # Zalo gives a URL: downloaded and kept at once
     lan.wait_for_text("1 ảnh")
-    answer(lan, "Nước cuốn trôi mặt cầu từ hôm qua", "ý kiến của ai")
-    answer(lan, "nhan dan", "Mức độ")
-    answer(lan, "binh thuong", "gửi ảnh")
-    answer(lan, "tiep tuc", "Gắn phản ánh")
-    answer(lan, "khong gan", "Kiểm tra lại")
-    answer(lan, "gui", "Đã gửi phản ánh")
+    finish_problem(lan, "Nước cuốn trôi mặt cầu từ hôm qua", report_offered=True)
 
     async def stored(session: Any) -> tuple[MeetingReport, Problem]:
         report = (await session.exec(select(MeetingReport))).one()
@@ -302,18 +317,8 @@ def test_a_supervisor_only_on_zalo_gets_the_summary_and_nudges_and_handles_by_ty
     minh.wait_for_text("Đã gửi nhắc nhở")
 
     # Lan raises a problem; Minh is told on Zalo and handles it by typing the numbers.
-    answer(lan, "/problem", "lĩnh vực")
-    answer(lan, "moi truong", "Ở đâu")
-    answer(lan, "Bãi rác thôn", "tiêu đề")
-    answer(lan, "Rác tồn đọng", "nội dung")
-    answer(lan, "Rác không được thu gom 2 tuần", "ý kiến của ai")
-    answer(lan, "nhan dan", "Mức độ")
-    answer(lan, "binh thuong", "gửi ảnh")
-    answer(lan, "tiep tuc", "")
-    zalo.settle()
-    if "Gắn phản ánh" in (lan.last_text() or ""):
-        answer(lan, "khong gan", "Kiểm tra lại")
-    answer(lan, "gui", "Đã gửi phản ánh")
+    begin_problem(lan, "moi truong", "Bãi rác thôn", "Rác tồn đọng")
+    finish_problem(lan, "Rác không được thu gom 2 tuần")
     card = minh.wait_for_text("Rác tồn đọng").text
     assert "1. " in card  # the card's actions, numbered
     acknowledge = next(line for line in card.splitlines() if "Tiếp nhận" in line)
@@ -334,17 +339,10 @@ def test_a_photo_sent_on_zalo_is_shown_to_a_supervisor_on_telegram(
     minh = tg.user(9001, "Phạm Minh")
     tg.server.introduce(minh.chat)
     lan = joined(zalo, run_db, tree.cell_a1.id, "secretary", "a1b2c3d4e5f6a7b8c9d0", "Lan")
-    answer(lan, "/problem", "lĩnh vực")
-    answer(lan, "giao thong", "Ở đâu")
-    answer(lan, "Cổng chợ", "tiêu đề")
-    answer(lan, "Cầu tràn sập", "nội dung")
+    begin_problem(lan, "giao thong", "Cổng chợ", "Cầu tràn sập")
     lan.send_photo(data=b"\xff\xd8\xff\xe0 a photo of the bridge", caption="Ảnh cầu")
     lan.wait_for_text("1 ảnh")
-    answer(lan, "Nước cuốn trôi mặt cầu", "ý kiến của ai")
-    answer(lan, "nhan dan", "Mức độ")
-    answer(lan, "binh thuong", "gửi ảnh")
-    answer(lan, "tiep tuc", "Kiểm tra lại")
-    answer(lan, "gui", "Đã gửi phản ánh")
+    finish_problem(lan, "Nước cuốn trôi mặt cầu")
 
     card = minh.wait_for_text("Cầu tràn sập")  # on Telegram, with its buttons
     minh.press_data(card.button_data(i18n.t("vi", "problem.button.media")), card)
@@ -362,10 +360,7 @@ def test_zalos_other_answers_work_the_same(zalo: ZaloDriver, tree: Tree, run_db)
     """The shapes Zalo's notes are unsure of: an empty poll answered ok with nothing, a photo
     in an `attachments` list."""
     lan = joined(zalo, run_db, tree.cell_a1.id, "secretary", "a1b2c3d4e5f6a7b8c9d0", "Lan")
-    answer(lan, "/problem", "lĩnh vực")
-    answer(lan, "giao thong", "Ở đâu")
-    answer(lan, "Cổng chợ", "tiêu đề")
-    answer(lan, "Cầu tràn sập", "nội dung")
+    begin_problem(lan, "giao thong", "Cổng chợ", "Cầu tràn sập")
     lan.send_photo(caption="Ảnh cầu")
     assert "1 ảnh" in lan.wait_for_text("1 ảnh").text
 
