@@ -35,10 +35,6 @@ class Bots:
     def add(self, messenger: str, bot: Bot) -> None:
         self._bots[messenger] = bot
 
-    @property
-    def messengers(self) -> list[str]:
-        return list(self._bots)
-
 
 def bots_of(bot_data: dict[str, Any]) -> Bots:
     return bot_data[BOTS]

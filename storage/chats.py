@@ -8,7 +8,6 @@ above `ZALO_BASE` (a Zalo group: its negative): so every layer above the adapter
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Protocol
 
 TELEGRAM, ZALO = "telegram", "zalo"
@@ -62,9 +61,3 @@ def reachable_anywhere(person: Reachable) -> bool:
     """Whether any of the person's chats has not refused the bot."""
     pairs = ((person.telegram_id, person.reachable), (person.zalo_id, person.zalo_reachable))
     return any(chat is not None and ok for chat, ok in pairs)
-
-
-def served(chat_ids: Iterable[int], messengers: Iterable[str]) -> list[int]:
-    """The chats of messengers this process serves."""
-    wanted = set(messengers)
-    return [chat for chat in chat_ids if messenger_of(chat) in wanted]

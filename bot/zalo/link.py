@@ -224,7 +224,7 @@ class ZaloLink:
 
     async def update_of(self, event: ZaloEvent) -> dict[str, Any] | None:
         """A Zalo event as the Telegram update PTB's handlers take; None for nothing to handle."""
-        group = event.chat_type != "PRIVATE"
+        group = not event.is_private
         async with self.db.session() as session:
             chat = await chats.chat_number(
                 session=session, zalo_id=event.chat_id, group=group, name=event.display_name
