@@ -31,6 +31,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.error import NetworkError
 
 from bot import i18n
@@ -71,7 +72,8 @@ class ZaloLink:
         # Message ids of ours (Zalo's are strings): unique within a process, within int32.
         self._message_ids = itertools.count(int(time.time()) % 1_000_000 * 1000)
         self._unknown: set[str] = set()
-        self._zalo_ids: dict[int, str] = {}
+        self._zalo_ids: dict[int, str] = {}  # chat number -> Zalo's id, and back
+        self._numbers: dict[str, int] = {}
         self.username = "chibo"
 
     # --- the calls ----------------------------------------------------------------------------
@@ -132,14 +134,10 @@ class ZaloLink:
 
     async def edit_markup(self, params: dict[str, Any], files: Files) -> Result:
         """Taking a message's buttons away: its list no longer chooses anything."""
-        chat, message_id = params.get("chat_id"), params.get("message_id")
-        if chat is not None and int(chat) > 0 and not _rows(params.get("reply_markup")):
+        chat, message_id = int(params.get("chat_id") or 0), int(params.get("message_id") or 0)
+        if chat > 0 and message_id and not _rows(params.get("reply_markup")):
             async with self.db.session() as session:
-                _, listed_by = await chats.choices_of(session=session, chat_id=int(chat))
-                if listed_by == message_id:
-                    await chats.remember_choices(
-                        session=session, chat_id=int(chat), choices=[], message_id=None
-                    )
+                await chats.forget_choices(session=session, chat_id=chat, listed_by=message_id)
         return True
 
     async def answer_callback(self, params: dict[str, Any], files: Files) -> Result:
@@ -224,22 +222,13 @@ class ZaloLink:
 
     async def update_of(self, event: ZaloEvent) -> dict[str, Any] | None:
         """A Zalo event as the Telegram update PTB's handlers take; None for nothing to handle."""
-        group = not event.is_private
+        group, name = not event.is_private, event.display_name
         async with self.db.session() as session:
-            chat = await chats.chat_number(
-                session=session, zalo_id=event.chat_id, group=group, name=event.display_name
-            )
-            user = (
-                chat
-                if not group
-                else await chats.chat_number(
-                    session=session, zalo_id=event.user_id, group=False, name=event.display_name
-                )
-            )
+            chat = await self._number(session, event.chat_id, group, name)
+            user = await self._number(session, event.user_id, False, name) if group else chat
             listed, listed_by = (
-                await chats.choices_of(session=session, chat_id=chat) if not group else ([], None)
+                ([], None) if group else await chats.choices_of(session=session, chat_id=chat)
             )
-        self._zalo_ids[chat] = event.chat_id
         sender = {"id": user, "is_bot": False, "first_name": event.display_name or "Zalo"}
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
@@ -277,6 +266,17 @@ class ZaloLink:
         return PREFIX + self.files.keep(data, "jpg")
 
     # --- helpers --------------------------------------------------------------------------------
+
+    async def _number(self, session: AsyncSession, zalo_id: str, group: bool, name: str) -> int:
+        """The chat number of a Zalo id, given on first sight (then kept: it never changes, and
+        an event need not try an INSERT)."""
+        number = self._numbers.get(zalo_id)
+        if number is None:
+            number = await chats.chat_number(
+                session=session, zalo_id=zalo_id, group=group, name=name
+            )
+            self._numbers[zalo_id], self._zalo_ids[number] = number, zalo_id
+        return number
 
     async def _zalo_id(self, chat: int) -> str:
         """Zalo's id of a chat number (numbers never change: kept once read)."""

@@ -33,11 +33,21 @@ async def zalo_id_of(*, session: AsyncSession, chat_id: int) -> str | None:
 async def remember_choices(
     *, session: AsyncSession, chat_id: int, choices: list[dict[str, Any]], message_id: int | None
 ) -> None:
-    """What a typed number chooses in this chat from now on (nothing, for an empty list)."""
+    """What a typed number chooses in this chat from now on (nothing, for an empty list: then
+    no row is written unless it listed something, most messages having no list)."""
+    statement = update(ZaloChat).where(col(ZaloChat.id) == zalo_row_id(chat_id))
+    if not choices:
+        statement = statement.where(col(ZaloChat.choices_message).is_not(None))
+        message_id = None
+    await session.exec(statement.values(choices=choices, choices_message=message_id))
+
+
+async def forget_choices(*, session: AsyncSession, chat_id: int, listed_by: int) -> None:
+    """The message `listed_by` lost its buttons: its list, if still the chat's, chooses nothing."""
     await session.exec(
         update(ZaloChat)
-        .where(col(ZaloChat.id) == zalo_row_id(chat_id))
-        .values(choices=choices, choices_message=message_id)
+        .where(col(ZaloChat.id) == zalo_row_id(chat_id), col(ZaloChat.choices_message) == listed_by)
+        .values(choices=[], choices_message=None)
     )
 
 
