@@ -9,9 +9,10 @@ they use; a person on both gets each message once.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from factories import Tree, make_person, make_tree
@@ -21,6 +22,7 @@ from sqlmodel import col, select
 
 from bot import i18n
 from bot.app import build_applications
+from bot.clock import CLOCK
 from bot.config import Settings, load_settings
 from bot.jobs import runner
 from bot.jobs.base import JobEnv
@@ -33,6 +35,7 @@ from storage.models import Delivery, MeetingReport, Person, Problem, utcnow
 from storage.queries.invites import create_invites
 
 ZALO_TOKEN = "9876543210:zalo-test-secret"
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
 @pytest.fixture
@@ -59,6 +62,8 @@ def runner_both(
     both: Settings, tg: TelegramDriver, request: pytest.FixtureRequest
 ) -> Iterator[BotRunner]:
     bot = BotRunner(both, tg, build=build_applications).start()
+    for application in bot.applications:  # 25 November 2026: November's report is open
+        application.bot_data[CLOCK] = lambda: NOW
     try:
         yield bot
     finally:
@@ -134,8 +139,6 @@ def run_job(bot: BotRunner, name: str, at: str, period: Period | None = None) ->
         settings = app.bot_data["settings"]
         env = JobEnv(settings, app.bot_data["db"], bots_of(app.bot_data))
         when = Calendar.from_settings(settings).tz
-        from datetime import datetime
-
         return await runner(name)(env, datetime.fromisoformat(at).replace(tzinfo=when), period)
 
     return bot.call(go, timeout=30)
@@ -308,7 +311,7 @@ def test_a_supervisor_only_on_zalo_gets_the_summary_and_nudges_and_handles_by_ty
     # No public address: the chart is described, not lost.
     minh.wait_for_text("Biểu đồ chưa gửi được qua Zalo")
 
-    missing = answer(minh, "/missing", "Chi bộ thôn Đồng Tâm")
+    missing = answer(minh, "/missing 11/2026", "Chi bộ thôn Đồng Tâm")
     number = next(
         line.split(".")[0] for line in missing.splitlines() if "Đồng Tâm" in line and "." in line
     )

@@ -4,6 +4,7 @@ hands files to Zalo at signed links."""
 
 from __future__ import annotations
 
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -77,11 +78,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def typed_report(lan: ZaloUser) -> str:
-    """A held report, typed: the answers a secretary gives on Zalo."""
+def typed_report(lan: ZaloUser, month: str) -> str:
+    """A held report for `month` ("11/2026"), typed: the answers a secretary gives on Zalo. The
+    process runs on the real clock: the meeting is dated the month's first day, never ahead."""
     for typed, expect in (
         ("1", "Bước 2/6"),
-        ("25/11", "Bước 3/6"),
+        ("01/" + month, "Bước 3/6"),
         ("thuong ky", "Tổng số đảng viên"),
         ("20", "miễn sinh hoạt"),
         ("khong co", "có mặt"),
@@ -116,8 +118,10 @@ def test_chibo_run_with_only_the_zalo_settings_polls_zalo(
         lan.send(invite(database_url, unit_code(database_url, "Đồng Tâm"), "secretary"))
         assert "Trần Thị Lan" in lan.wait_reply(timeout=15).text
         lan.send("/report")
-        lan.wait_for_text("Bước 1/6", timeout=15)
-        assert "BC-" in typed_report(lan)
+        first = lan.wait_for_text("Bước 1/6", timeout=15).text
+        month = re.search(r"tháng (\d\d/\d{4})", first)
+        assert month is not None, first
+        assert "BC-" in typed_report(lan, month[1])
     finally:
         finished = process.stop()
     assert finished.code == 0, finished.output
