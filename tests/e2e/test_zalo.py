@@ -382,3 +382,37 @@ def test_stickers_unknown_events_and_group_chatter(
     fake_zalo.group_user_says("g" * 20, "a1b2c3d4e5f6a7b8c9d0", "/summary")
     zalo.settle()
     assert fake_zalo.messages("g" * 20) == []  # a Zalo group is not linked: nothing said there
+
+
+def test_a_usual_month_on_zalo_takes_eight_actions(zalo: ZaloDriver, tree: Tree, run_db) -> None:
+    async def october(session: Any) -> None:
+        session.add(
+            MeetingReport(
+                unit_id=tree.cell_a1.id,
+                period="2026-10",
+                meeting_type="regular",
+                members=45,
+                exempt=3,
+                present=42,
+                absent_excused=0,
+                absent_unexcused=0,
+            )
+        )
+
+    run_db(october)
+    lan = joined(zalo, run_db, tree.cell_a1.id, "secretary", "a1b2c3d4e5f6a7b8c9d0", "Lan")
+    before = len(lan.actions)
+    answer(lan, "1", "Bước 1/6")  # "1. 📝 Báo cáo tháng", the menu's first line
+    answer(lan, "1", "Bước 2/6")
+    answer(lan, "hom nay", "Bước 3/6")
+    same = answer(lan, "thuong ky", "Bước 4/6")
+    assert "1. Như tháng trước, có mặt đủ 42" in same
+    answer(lan, "1", "Bước 5/6")
+    answer(lan, "Sơ kết năm", "Bước 6/6")
+    answer(lan, "Thống nhất", "Xem lại báo cáo tháng 11/2026")
+    answer(lan, "1", "BC-2611-")
+    assert len(lan.actions) - before == 8
+    # Every question under 400 characters; the review (the report itself, with its eleven
+    # numbered choices) is the one longer message.
+    asked = [m.text or "" for m in lan.messages()[1:] if "Xem lại báo cáo" not in (m.text or "")]
+    assert max(len(text) for text in asked) <= 400
