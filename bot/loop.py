@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import signal
 from collections.abc import Callable, Coroutine
 from types import ModuleType
 from typing import Any, TypeVar
@@ -53,3 +54,12 @@ async def _frozen_later(main: Coroutine[Any, Any, T]) -> T:
 def _freeze() -> None:
     gc.collect()
     gc.freeze()
+
+
+def stop_requested() -> asyncio.Event:
+    """An event set on SIGINT/SIGTERM (call it in the running loop): when to stop serving."""
+    stop = asyncio.Event()
+    running = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        running.add_signal_handler(sig, stop.set)
+    return stop

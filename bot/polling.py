@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from typing import Any
 
 from telegram import Update
@@ -92,10 +91,7 @@ def run_polling(applications: list[ChiboApplication], grace: float = STOP_GRACE)
 
 
 async def _poll(applications: list[ChiboApplication], grace: float) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = loop.stop_requested()
     async with contextlib.AsyncExitStack() as stack:
         for application in applications:
             await stack.enter_async_context(application)  # initialize; shutdown at the end

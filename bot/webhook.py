@@ -25,7 +25,6 @@ import hmac
 import json
 import logging
 import mimetypes
-import signal
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +32,7 @@ import tornado.httpserver
 import tornado.web
 from telegram import Update
 
+from bot import loop
 from bot.config import Settings
 from bot.context import ChiboApplication
 from bot.files import FileStore
@@ -162,10 +162,7 @@ def make_server(
 
 async def serve(applications: list[ChiboApplication], settings: Settings) -> None:
     """Register the webhooks (Telegram's, Zalo's) and serve until SIGINT/SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = loop.stop_requested()
     async with contextlib.AsyncExitStack() as stack:
         for application in applications:
             # run_polling/run_webhook would call the post_* hooks themselves
