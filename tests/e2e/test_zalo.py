@@ -29,7 +29,7 @@ from bot.jobs.base import JobEnv
 from bot.messengers import bots_of
 from bot.rules.figures import Calendar
 from bot.rules.periods import Period
-from e2e.harness import BotRunner, TelegramDriver
+from e2e.harness import BotRunner, TelegramDriver, TgUser
 from storage.chats import ZALO_BASE
 from storage.models import Delivery, MeetingReport, Person, Problem, utcnow
 from storage.queries.invites import create_invites
@@ -110,6 +110,19 @@ def answer(user: ZaloUser, text: str, expect: str) -> str:
     user.send(text)
     reply = user.wait_for_text(expect).text
     return reply
+
+
+def on_both(tg: TelegramDriver, zalo: ZaloDriver, tree: Tree, run_db) -> tuple[TgUser, ZaloUser]:
+    """A secretary on Telegram who adds Zalo with /connect's one-time code; she writes from
+    Zalo last."""
+    run_db(lambda s: make_person(s, 1001, "Nguyễn Văn An", tree.cell_a1, "secretary"))
+    an_tg = tg.user(1001, "Nguyễn Văn An")
+    an_tg.send("/connect")
+    code = next(word for word in an_tg.wait_reply().text.split() if len(word) >= 16)
+    an_zalo = zalo.user("abcdefabcdefabcdefab", "An")
+    an_zalo.send(code)
+    assert "Đã kết nối" in an_zalo.wait_reply().text
+    return an_tg, an_zalo
 
 
 def begin_problem(user: ZaloUser, category: str, place: str, title: str) -> str:
@@ -252,14 +265,7 @@ def test_a_reminder_reaches_a_secretary_who_is_only_on_zalo(
 def test_a_person_on_both_messengers_gets_each_reminder_once(
     zalo: ZaloDriver, tg: TelegramDriver, runner_both: BotRunner, tree: Tree, run_db
 ) -> None:
-    run_db(lambda s: make_person(s, 1001, "Nguyễn Văn An", tree.cell_a1, "secretary"))
-    an_tg = tg.user(1001, "Nguyễn Văn An")
-    an_tg.send("/connect")
-    code_text = an_tg.wait_reply().text
-    code = next(word for word in code_text.split() if len(word) >= 16)
-    an_zalo = zalo.user("abcdefabcdefabcdefab", "An")
-    an_zalo.send(code)
-    assert "Đã kết nối" in an_zalo.wait_reply().text
+    an_tg, an_zalo = on_both(tg, zalo, tree, run_db)
 
     run_job(runner_both, "reminders", "2026-12-02T08:00")
     run_job(runner_both, "reminders", "2026-12-02T08:00")
@@ -277,14 +283,8 @@ def test_a_person_on_both_messengers_gets_each_reminder_once(
 def test_a_refusal_on_zalo_falls_back_to_telegram(
     zalo: ZaloDriver, tg: TelegramDriver, runner_both: BotRunner, tree: Tree, run_db
 ) -> None:
-    run_db(lambda s: make_person(s, 1001, "Nguyễn Văn An", tree.cell_a1, "secretary"))
-    an_tg = tg.user(1001, "Nguyễn Văn An")
-    an_tg.send("/connect")
-    code = next(w for w in an_tg.wait_reply().text.split() if len(w) >= 16)
-    an_zalo = zalo.user("abcdefabcdefabcdefab", "An")
-    an_zalo.send(code)
-    an_zalo.wait_reply()
-    zalo.server.block("abcdefabcdefabcdefab")
+    an_tg, an_zalo = on_both(tg, zalo, tree, run_db)
+    zalo.server.block(an_zalo.user_id)
 
     run_job(runner_both, "reminders", "2026-12-02T08:00")
     assert "11/2026" in an_tg.wait_for_text("11/2026").text
